@@ -1,0 +1,55 @@
+# 指尖政务 — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+export PYTHONPATH := $(CURDIR)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-backend test-bot lint bench venv migrate seed bot-venv bot-model clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 不存在）"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	touch $@
+
+venv: $(BIN)/.installed
+
+migrate: venv
+	mkdir -p var
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo
+
+bot-venv:
+	$(MAKE) -C bot venv
+
+bot-model: bot-venv
+	$(MAKE) -C bot train
+
+run: seed bot-model
+	$(BIN)/honcho start -f Procfile
+
+test: venv bot-model
+	$(MAKE) test-backend
+	$(MAKE) test-bot
+
+test-backend: venv
+	$(BIN)/pytest
+
+test-bot: bot-venv
+	$(MAKE) -C bot test
+
+lint: venv
+	$(BIN)/ruff check backend miniprogram_api integrations tests bench
+
+bench: venv
+	$(BIN)/python -m bench.search
+
+clean:
+	rm -rf $(VENV) var

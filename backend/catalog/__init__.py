@@ -1,0 +1,1 @@
+"""The service catalog (政务服务事项) and its Chinese search."""

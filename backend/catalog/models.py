@@ -1,0 +1,65 @@
+"""Catalog models: a service item with its full guide."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.core.models import TimestampMixin
+from backend.directory.models import Department
+from backend.extensions import db
+
+AUDIENCES = ("个人", "法人")
+STATUSES = ("draft", "published")
+THEMES = (
+    "生育收养", "户籍办理", "婚姻家庭", "社会保障", "医疗卫生", "住房", "教育", "就业创业",
+    "市场准入", "交通出行", "社会救助", "水电气", "养老服务", "证照办理",
+)
+
+
+class ServiceItem(TimestampMixin, db.Model):
+    __tablename__ = "service_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(8))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    conditions: Mapped[list] = mapped_column(JSON, default=list)
+    materials: Mapped[list] = mapped_column(JSON, default=list)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    legal_time_limit_days: Mapped[int | None] = mapped_column(Integer)
+    # 0 means 即办 (handled on the spot).
+    promised_time_limit_days: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[str] = mapped_column(String(255), default="不收费")
+    places: Mapped[list] = mapped_column(JSON, default=list)
+    online_url: Mapped[str | None] = mapped_column(String(512))
+    faq: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    department: Mapped[Department] = relationship(lazy="joined")
+    theme_rows: Mapped[list[ServiceItemTheme]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ServiceItemTheme.theme"
+    )
+
+    @property
+    def themes(self) -> list[str]:
+        return [row.theme for row in self.theme_rows]
+
+    @themes.setter
+    def themes(self, values: list[str]) -> None:
+        self.theme_rows = [ServiceItemTheme(theme=value) for value in dict.fromkeys(values)]
+
+
+class ServiceItemTheme(db.Model):
+    """One life-event theme of an item; a table so that browsing by theme is an indexed query."""
+
+    __tablename__ = "service_item_themes"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)

@@ -1,0 +1,1 @@
+"""Cross-domain building blocks: errors, security, Redis, rate limits, health."""

@@ -1,0 +1,50 @@
+"""GET /healthz: reports each component so operators see a degraded system before residents do."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import text
+
+from backend.extensions import db, redis_store
+
+blp = Blueprint("health", __name__, description="运行状态")
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"description": "ok 或 degraded"})
+    components = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+def check_db() -> str:
+    """Runs SELECT 1 on the database."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:  # noqa: BLE001 — any driver error means the database is down for us
+        db.session.rollback()
+        return "down"
+
+
+def check_bot() -> str:
+    """Asks the Rasa server for its status page, briefly."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.rasa_url:
+        return "not_configured"
+    import requests
+
+    try:
+        response = requests.get(settings.rasa_url + "/", timeout=0.5)
+    except requests.RequestException:
+        return "down"
+    return "ok" if response.ok else "down"
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Health of the backend and the components it depends on"""
+        components = {"db": check_db(), "redis": redis_store.ping(), "bot": check_bot()}
+        degraded = any(state == "down" for state in components.values())
+        return {"status": "degraded" if degraded else "ok", "components": components}

@@ -1,0 +1,143 @@
+"""Bearer tokens and the decorators that say who may call an endpoint."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_smorest import abort
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+STAFF_ROLES = ("clerk", "dispatcher", "supervisor", "trainer", "editor", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a staff member, a resident or the bot service."""
+
+    kind: str  # "staff" | "resident" | "service"
+    id: int | None = None
+    role: str | None = None
+    department_id: int | None = None
+    username: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        return self.kind == "staff" and (self.role in roles or self.role == "admin")
+
+
+def _serializer(kind: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SETTINGS"].secret_key, salt=f"zj-{kind}-token")
+
+
+def issue_token(kind: str, subject: int, version: int = 0) -> tuple[str, int]:
+    """Signs a token for a staff member or a resident; returns (token, seconds until expiry)."""
+    settings = current_app.config["SETTINGS"]
+    ttl = settings.staff_token_ttl if kind == "staff" else settings.resident_token_ttl
+    return _serializer(kind).dumps({"sub": subject, "v": version}), ttl
+
+
+def read_token(kind: str, token: str) -> dict | None:
+    """Returns the token's payload, or None when it is forged or expired."""
+    settings = current_app.config["SETTINGS"]
+    ttl = settings.staff_token_ttl if kind == "staff" else settings.resident_token_ttl
+    try:
+        payload = _serializer(kind).loads(token, max_age=ttl)
+    except (SignatureExpired, BadSignature):
+        return None
+    return payload if isinstance(payload, dict) and isinstance(payload.get("sub"), int) else None
+
+
+def bearer_token() -> str | None:
+    """The token of the Authorization header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _load_staff(token: str) -> Principal | None:
+    from backend.directory import service as directory
+
+    payload = read_token("staff", token)
+    if not payload:
+        return None
+    staff = directory.get_staff(staff_id=payload["sub"])
+    if staff is None or not staff.is_active or staff.token_version != payload.get("v", 0):
+        return None
+    return Principal("staff", staff.id, staff.role, staff.department_id, staff.username)
+
+
+def _load_resident(token: str) -> Principal | None:
+    payload = read_token("resident", token)
+    if not payload:
+        return None
+    loader = current_app.config.get("RESIDENT_LOADER")
+    if loader is not None and not loader(payload["sub"]):
+        return None
+    return Principal("resident", payload["sub"])
+
+
+def _is_service(token: str) -> bool:
+    expected = current_app.config["SETTINGS"].bot_service_token
+    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def current_principal() -> Principal | None:
+    """Resolves (once per request) who is calling from the bearer token."""
+    if "zj.principal" in request.environ:
+        return request.environ["zj.principal"]
+    token = bearer_token()
+    principal = None
+    if token:
+        if _is_service(token):
+            principal = Principal("service", role="bot")
+        else:
+            principal = _load_staff(token) or _load_resident(token)
+    request.environ["zj.principal"] = principal
+    return principal
+
+
+def _require(check, forbidden_message: str):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                abort(401, message="请先登录（缺少或无效的访问令牌）", headers={"WWW-Authenticate": "Bearer"})
+            if not check(principal):
+                abort(403, message=forbidden_message)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def require_staff(*roles: str):
+    """Allows staff with one of the roles (admin always); no roles means any staff member."""
+    return _require(
+        lambda p: p.kind == "staff" and (not roles or p.has_role(*roles)),
+        "您的账号没有权限执行此操作",
+    )
+
+
+def require_resident():
+    """Allows a signed-in resident."""
+    return _require(lambda p: p.kind == "resident", "请使用微信小程序登录后操作")
+
+
+def require_service():
+    """Allows the bot's action server (service token)."""
+    return _require(lambda p: p.kind == "service", "仅限系统服务调用")
+
+
+def require_any(*checks: str, roles: tuple[str, ...] = ()):
+    """Allows any of the named kinds ("staff", "resident", "service"); staff limited to roles."""
+
+    def check(p: Principal) -> bool:
+        if p.kind == "staff":
+            return "staff" in checks and (not roles or p.has_role(*roles))
+        return p.kind in checks
+
+    return _require(check, "没有权限执行此操作")

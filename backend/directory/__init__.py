@@ -1,0 +1,1 @@
+"""Departments, streets, communities and staff accounts."""

@@ -1,0 +1,55 @@
+"""Directory schemas, one per audience."""
+
+from marshmallow import Schema, fields, validate
+
+from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+
+
+class DepartmentRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class DepartmentSchema(DepartmentRefSchema):
+    responsibilities = fields.Method("split_responsibilities")
+
+    def split_responsibilities(self, obj) -> list[str]:
+        return [part for part in obj.responsibilities.split("；") if part]
+
+
+class CommunitySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class StreetSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    communities = fields.List(fields.Nested(CommunitySchema))
+
+
+class DepartmentListSchema(Schema):
+    items = fields.List(fields.Nested(DepartmentSchema))
+
+
+class StreetListSchema(Schema):
+    items = fields.List(fields.Nested(StreetSchema))
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)

@@ -1,0 +1,114 @@
+"""Directory services: departments, streets, staff accounts and sign-in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backend.core.models import utcnow
+from backend.core.security import STAFF_ROLES
+from backend.directory.models import Community, Department, Staff, Street
+from backend.extensions import db
+
+# A valid hash to compare against when the username is unknown, so timing does not reveal it.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def list_departments() -> list[Department]:
+    """Lists all departments ordered by code."""
+    return list(db.session.scalars(select(Department).order_by(Department.id)))
+
+
+def get_department_by_code(*, code: str) -> Department | None:
+    """Gets a department by its public code."""
+    return db.session.scalar(select(Department).where(Department.code == code))
+
+
+def list_streets() -> list[Street]:
+    """Lists all streets with their communities."""
+    return list(db.session.scalars(select(Street).order_by(Street.id)))
+
+
+def get_street_by_code(*, code: str) -> Street | None:
+    """Gets a street by its public code."""
+    return db.session.scalar(select(Street).where(Street.code == code))
+
+
+def get_community_by_code(*, code: str) -> Community | None:
+    """Gets a community by its public code."""
+    return db.session.scalar(select(Community).where(Community.code == code))
+
+
+def get_staff(*, staff_id: int) -> Staff | None:
+    """Gets a staff account by id."""
+    return db.session.get(Staff, staff_id)
+
+
+def get_staff_by_username(*, username: str) -> Staff | None:
+    """Gets a staff account by username."""
+    return db.session.scalar(select(Staff).where(Staff.username == username))
+
+
+def create_staff(
+    *, username: str, password: str, role: str, display_name: str, department: Department | None = None,
+    is_demo: bool = False,
+) -> Staff:
+    """Creates a staff account with a hashed password."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "clerk" and department is None:
+        raise ValueError("a clerk belongs to a department")
+    staff = Staff(
+        username=username, display_name=display_name, role=role, department=department,
+        password_hash=generate_password_hash(password), is_demo=is_demo,
+    )
+    db.session.add(staff)
+    return staff
+
+
+def set_password(*, staff: Staff, password: str) -> None:
+    """Changes a password and revokes every token issued before."""
+    staff.password_hash = generate_password_hash(password)
+    staff.token_version += 1
+
+
+def authenticate(*, username: str, password: str) -> Staff | None:
+    """Returns the active account whose password matches, or None."""
+    staff = get_staff_by_username(username=username)
+    if staff is None or not staff.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(staff.password_hash, password):
+        return None
+    staff.last_login_at = utcnow()
+    return staff
+
+
+def demo_accounts_present() -> bool:
+    """True when an account with the published demo password still exists."""
+    return db.session.scalar(select(Staff.id).where(Staff.is_demo.is_(True)).limit(1)) is not None
+
+
+class LoginThrottled(Exception):
+    """Too many failed sign-ins for this username from this address."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def sign_in(*, username: str, password: str, client_ip: str, max_failures: int, window: int) -> Staff | None:
+    """Checks credentials under a failure limit per username and per address; commits the login time."""
+    from backend.core import ratelimit
+
+    idents = (f"user:{username.lower()}", f"ip:{client_ip}")
+    if any(ratelimit.count("login", ident) >= limit for ident, limit in zip(idents, (max_failures, max_failures * 4))):
+        raise LoginThrottled(window)
+    staff = authenticate(username=username, password=password)
+    if staff is None:
+        for ident in idents:
+            ratelimit.hit("login", ident, window)
+        return None
+    ratelimit.reset("login", idents[0])
+    db.session.commit()
+    return staff

@@ -1,0 +1,155 @@
+"""Settings read from environment variables; see .env.example for each one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "test", "production")
+INSECURE_SECRETS = {"", "dev", "change-me", "secret"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment describes an unsafe or impossible configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the backend, validated once at start-up."""
+
+    app_env: str = "development"
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    redis_prefix: str = "zj:"
+    staff_token_ttl: int = 8 * 3600
+    resident_token_ttl: int = 30 * 24 * 3600
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+    bot_service_token: str = ""
+    rasa_url: str = ""
+    rasa_token: str = ""
+    rasa_timeout: float = 3.0
+    routing_confidence_threshold: float = 0.6
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_api_base: str = ""
+    wechat_template_id: str = ""
+    upload_dir: str = ""
+    max_upload_bytes: int = 10 * 1024 * 1024
+    phone_encryption_key: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        """Builds settings from a mapping of environment variables (os.environ by default)."""
+        env = dict(os.environ if env is None else env)
+        app_env = env.get("APP_ENV", "development")
+        if app_env not in ENVIRONMENTS:
+            raise SettingsError(f"APP_ENV must be one of {ENVIRONMENTS}, got {app_env!r}")
+        dev_like = app_env != "production"
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key and dev_like:
+            # Development only: a per-checkout key, never a shared constant.
+            secret_key = _dev_secret()
+        if not dev_like and secret_key in INSECURE_SECRETS | {_dev_secret_if_exists()}:
+            raise SettingsError("SECRET_KEY must be set to a strong random value in production")
+        bot_token = env.get("BOT_SERVICE_TOKEN", "")
+        if not bot_token and dev_like:
+            bot_token = "dev-bot-token-" + secret_key[:16]
+        if not dev_like and len(bot_token) < 24:
+            raise SettingsError("BOT_SERVICE_TOKEN must be set (24+ characters) in production")
+        rasa_token = env.get("RASA_TOKEN", "")
+        if not rasa_token and dev_like:
+            rasa_token = "dev-rasa-token-" + secret_key[:16]
+        if not dev_like and env.get("RASA_URL") and len(rasa_token) < 24:
+            raise SettingsError("RASA_TOKEN must be set (24+ characters) in production")
+        phone_key = env.get("PHONE_ENCRYPTION_KEY", "")
+        if not phone_key and not dev_like:
+            raise SettingsError("PHONE_ENCRYPTION_KEY must be set in production")
+        database_url = env.get("DATABASE_URL", "") or f"sqlite:///{ROOT / 'var' / 'zhijian.sqlite3'}"
+        return cls(
+            app_env=app_env,
+            secret_key=secret_key,
+            database_url=_normalise_db_url(database_url),
+            redis_url=env.get("REDIS_URL", ""),
+            redis_prefix=env.get("REDIS_PREFIX", "zj:"),
+            staff_token_ttl=_int(env, "STAFF_TOKEN_TTL", 8 * 3600),
+            resident_token_ttl=_int(env, "RESIDENT_TOKEN_TTL", 30 * 24 * 3600),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+            login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 300),
+            bot_service_token=bot_token,
+            rasa_url=env.get("RASA_URL", "").rstrip("/"),
+            rasa_token=rasa_token,
+            rasa_timeout=_float(env, "RASA_TIMEOUT", 3.0),
+            routing_confidence_threshold=_float(env, "ROUTING_CONFIDENCE_THRESHOLD", 0.6),
+            wechat_appid=env.get("WECHAT_APPID", ""),
+            wechat_secret=env.get("WECHAT_SECRET", ""),
+            wechat_api_base=env.get("WECHAT_API_BASE", ""),
+            wechat_template_id=env.get("WECHAT_TEMPLATE_ID", ""),
+            upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
+            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+            phone_encryption_key=phone_key or secret_key,
+        )
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgres URLs would ask for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_path() -> Path:
+    return ROOT / "var" / ".dev_secret_key"
+
+
+def _dev_secret_if_exists() -> str:
+    path = _dev_secret_path()
+    return path.read_text().strip() if path.exists() else "\0"
+
+
+def _dev_secret() -> str:
+    """A random key kept in var/ so development tokens survive restarts."""
+    import secrets
+
+    path = _dev_secret_path()
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    return key

@@ -1,0 +1,1 @@
+"""Resident-facing API blueprints under /api/mp/: parse, call backend services, serialise."""

@@ -1,0 +1,174 @@
+"""Fixtures: a fresh database per test run (PostgreSQL when DATABASE_URL is set, else SQLite),
+migrated with Alembic and seeded once; each test runs in a transaction that is rolled back and
+uses its own Redis key prefix."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from backend.app import create_app
+from backend.core.security import issue_token
+from backend.extensions import db, redis_store
+from backend.settings import Settings
+
+# Tables the seed fills; tests that really commit truncate every other table afterwards.
+REFERENCE_TABLES = {"alembic_version", "departments", "streets", "communities", "staff",
+                    "service_items", "service_item_themes"}
+
+
+def _test_database_url(tmp_path_factory, worker: str) -> str:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = make_url(Settings.from_env({"DATABASE_URL": base, "APP_ENV": "test"}).database_url)
+    name = f"zhijian_test_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker_id_safe(request) -> str:
+    """The xdist worker name (gw0, gw1…) or 'main'."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def test_env(tmp_path_factory, worker_id_safe) -> dict:
+    """Environment variables describing the test deployment."""
+    return {
+        "APP_ENV": "test",
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "DATABASE_URL": _test_database_url(tmp_path_factory, worker_id_safe),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDIS_PREFIX": f"test:{uuid.uuid4().hex[:8]}:",
+        "BOT_SERVICE_TOKEN": "test-bot-token-" + uuid.uuid4().hex,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "RASA_URL": os.environ.get("TEST_RASA_URL", ""),
+    }
+
+
+@pytest.fixture(scope="session")
+def base_app(test_env):
+    """The app bound to the migrated, seeded test database."""
+    from flask_migrate import upgrade
+
+    from backend import seed
+
+    app = create_app(Settings.from_env(test_env), TESTING=True)
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        seed.load_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _clear_redis(prefix: str) -> None:
+    client = redis_store.client()
+    if client is None:
+        return
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
+    except redis_lib.RedisError:
+        pass
+
+
+@pytest.fixture
+def app(base_app):
+    """The app inside one database transaction that is rolled back after the test."""
+    with base_app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original_session = db.session
+    # Commits inside the test become savepoint releases of this outer transaction.
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False),
+        scopefunc=original_session.registry.scopefunc,
+    )
+    state = base_app.extensions["redis"]
+    prefix = state.prefix
+    state.prefix = f"{prefix}{uuid.uuid4().hex[:8]}:"
+    try:
+        yield base_app
+    finally:
+        with base_app.app_context():
+            db.session.remove()
+            _clear_redis(state.prefix)
+        db.session = original_session
+        outer.rollback()
+        connection.close()
+        state.prefix = prefix
+
+
+@pytest.fixture
+def committed_app(base_app):
+    """The app with real commits (for concurrency, workers, live servers); cleans up afterwards."""
+    state = base_app.extensions["redis"]
+    prefix = state.prefix
+    state.prefix = f"{prefix}{uuid.uuid4().hex[:8]}:"
+    try:
+        yield base_app
+    finally:
+        with base_app.app_context():
+            db.session.remove()
+            _truncate_non_reference(db.engine)
+            _clear_redis(state.prefix)
+        state.prefix = prefix
+
+
+def _truncate_non_reference(engine) -> None:
+    tables = [t for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    if not tables:
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the transactional app."""
+    return app.test_client()
+
+
+class Auth:
+    """Builds Authorization headers for demo staff, residents and the bot service."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def staff(self, username: str) -> dict:
+        from backend.directory.service import get_staff_by_username
+
+        with self.app.app_context():
+            staff = get_staff_by_username(username=username)
+            assert staff is not None, f"no demo account {username}"
+            token, _ = issue_token("staff", staff.id, staff.token_version)
+        return {"Authorization": f"Bearer {token}"}
+
+    def service(self) -> dict:
+        return {"Authorization": f"Bearer {self.app.config['SETTINGS'].bot_service_token}"}
+
+
+@pytest.fixture
+def auth(app) -> Auth:
+    """Header factory for the transactional app."""
+    return Auth(app)

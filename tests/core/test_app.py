@@ -1,0 +1,75 @@
+"""Health, OpenAPI, error shape and start-up safety."""
+
+import pytest
+
+from backend.settings import Settings, SettingsError
+
+
+def test_healthz_reports_components(client, app):
+    body = client.get("/healthz").get_json()
+    assert body["components"]["db"] == "ok"
+    expected_redis = "ok" if app.config["SETTINGS"].redis_url else "not_configured"
+    assert body["components"]["redis"] == expected_redis
+    assert body["status"] == "ok"
+
+
+def test_healthz_degraded_when_redis_is_unreachable(app):
+    from backend.app import create_app
+
+    env = {"APP_ENV": "test", "SECRET_KEY": "x" * 40, "DATABASE_URL": app.config["SETTINGS"].database_url,
+           "REDIS_URL": "redis://127.0.0.1:1/0"}
+    other = create_app(Settings.from_env(env))
+    body = other.test_client().get("/healthz").get_json()
+    assert body == {"status": "degraded", "components": {"db": "ok", "redis": "down", "bot": "not_configured"}}
+
+
+def test_openapi_document_and_docs_page(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["info"]["title"] == "指尖政务 API"
+    assert "/api/v1/auth/token" in spec["paths"]
+    assert "/healthz" in spec["paths"]
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and b"swagger-ui-bundle.js" in page.data
+    assert client.get("/api/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_unknown_path_and_method_are_chinese_json(client):
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "找不到请求的内容"
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.get_json()["message"] == "不支持该请求方法"
+
+
+@pytest.mark.parametrize("secret", ["", "dev", "change-me"])
+def test_production_needs_a_real_secret(secret):
+    with pytest.raises(SettingsError):
+        Settings.from_env({"APP_ENV": "production", "SECRET_KEY": secret, "BOT_SERVICE_TOKEN": "t" * 32,
+                           "PHONE_ENCRYPTION_KEY": "k" * 32})
+
+
+def test_production_needs_service_tokens_and_keys():
+    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48}
+    with pytest.raises(SettingsError):
+        Settings.from_env(base)
+    with pytest.raises(SettingsError):
+        Settings.from_env({**base, "BOT_SERVICE_TOKEN": "t" * 32})
+    settings = Settings.from_env({**base, "BOT_SERVICE_TOKEN": "t" * 32, "PHONE_ENCRYPTION_KEY": "k" * 32})
+    assert settings.is_production
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(SettingsError):
+        Settings.from_env({"APP_ENV": "staging"})
+
+
+def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
+    from backend.app import create_app
+    from backend.startup import UnsafeStartup, assert_safe_to_serve
+
+    env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
+           "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url}
+    monkeypatch.setattr("sys.argv", ["gunicorn"])
+    with pytest.raises(UnsafeStartup):
+        assert_safe_to_serve(create_app(Settings.from_env(env)))
