@@ -29,13 +29,24 @@ def _test_database_url(tmp_path_factory, worker: str) -> str:
     if not base:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     url = make_url(Settings.from_env({"DATABASE_URL": base, "APP_ENV": "test"}).database_url)
-    name = f"zhijian_test_{worker}"
+    # Unique per run, so parallel runs on one server never share a database.
+    name = f"zhijian_test_{worker}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_test_database(url: str) -> None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +84,7 @@ def base_app(test_env):
     yield app
     with app.app_context():
         db.engine.dispose()
+    _drop_test_database(test_env["DATABASE_URL"])
 
 
 def _clear_redis(prefix: str) -> None:
