@@ -25,6 +25,8 @@ BLUEPRINTS = (
 MODEL_MODULES = (
     "backend.directory.models",
     "backend.catalog.models",
+    "backend.residents.models",
+    "backend.outbox.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""The outbox: side effects written in the same transaction as the change, delivered by a worker."""

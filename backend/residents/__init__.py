@@ -1,0 +1,1 @@
+"""Residents: WeChat identity and profile."""
