@@ -20,6 +20,8 @@ BLUEPRINTS = (
     "backend.core.docs:blp",
     "backend.directory.views:blp",
     "miniprogram_api.directory:blp",
+    "backend.conversations.views:blp",
+    "miniprogram_api.chat:blp",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -27,6 +29,7 @@ MODEL_MODULES = (
     "backend.catalog.models",
     "backend.residents.models",
     "backend.outbox.models",
+    "backend.conversations.models",
 )
 
 

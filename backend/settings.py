@@ -73,7 +73,7 @@ class Settings:
         return self.app_env == "production"
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
+    def from_env(cls, env: dict | None = None) -> Settings:
         """Builds settings from a mapping of environment variables (os.environ by default)."""
         env = dict(os.environ if env is None else env)
         app_env = env.get("APP_ENV", "development")

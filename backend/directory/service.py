@@ -102,7 +102,7 @@ def sign_in(*, username: str, password: str, client_ip: str, max_failures: int, 
     from backend.core import ratelimit
 
     idents = (f"user:{username.lower()}", f"ip:{client_ip}")
-    if any(ratelimit.count("login", ident) >= limit for ident, limit in zip(idents, (max_failures, max_failures * 4))):
+    if any(ratelimit.count("login", ident) >= limit for ident, limit in zip(idents, (max_failures, max_failures * 4), strict=False)):
         raise LoginThrottled(window)
     staff = authenticate(username=username, password=password)
     if staff is None:

@@ -1,0 +1,113 @@
+"""The backend's channel: Rasa's REST channel plus what the trainer console logs for each turn.
+
+The stock REST channel answers 200 with [] when anything fails and says nothing about how the
+message was understood. This channel checks the backend's token, answers 500 on failure, and
+returns the parse result and the actions of the turn with the messages, so the backend can log
+a turn without a second request to the tracker API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class ZhijianInput(InputChannel):
+    """POST /webhooks/zhijian/webhook {sender, message, metadata} with `Authorization: Bearer <token>`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "zhijian"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZhijianInput":
+        return cls(token=(credentials or {}).get("token") or "")
+
+    def __init__(self, token: Text) -> None:
+        self.token = token
+
+    def _authorised(self, request: Request) -> bool:
+        if not self.token:
+            return False
+        header = request.headers.get("Authorization", "")
+        supplied = header[7:] if header.lower().startswith("bearer ") else ""
+        return hmac.compare_digest(supplied.encode(), self.token.encode())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("zhijian_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return response.json({"error": "unauthorised"}, status=401)
+            body = request.json or {}
+            sender_id = str(body.get("sender") or "")
+            text = body.get("message")
+            if not sender_id or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender_id, input_channel=self.name(),
+                                metadata=body.get("metadata") or None)
+                )
+                agent = request.app.ctx.agent
+                tracker = await agent.tracker_store.retrieve(sender_id)
+            except Exception:  # noqa: BLE001 — any failure must reach the backend as a failure
+                logger.exception("zhijian channel failed to handle a message")
+                return response.json({"error": "internal"}, status=500)
+            return response.json({"messages": collector.messages, "turn": describe_turn(tracker)})
+
+        return webhook
+
+
+def describe_turn(tracker: Any) -> Dict[Text, Any]:
+    """The latest user message's parse data and the actions predicted after it."""
+    if tracker is None:
+        return {}
+    actions: List[Text] = []
+    parse: Dict[Text, Any] = {}
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            parse = event.parse_data or {}
+            break
+        if isinstance(event, ActionExecuted) and event.action_name != "action_listen":
+            actions.append(event.action_name)
+    intent = parse.get("intent") or {}
+    return {
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "ranking": [
+            {"name": item.get("name"), "confidence": item.get("confidence")}
+            for item in (parse.get("intent_ranking") or [])[:5]
+        ],
+        "entities": [
+            {key: entity.get(key) for key in ("entity", "value", "start", "end", "confidence_entity")}
+            for entity in parse.get("entities") or []
+        ],
+        "response_selector": _selector_summary(parse.get("response_selector") or {}),
+        "actions": list(reversed(actions)),
+    }
+
+
+def _selector_summary(selector: Dict[Text, Any]) -> Dict[Text, Any]:
+    summary = {}
+    for key, value in selector.items():
+        if key == "all_retrieval_intents" or not isinstance(value, dict):
+            continue
+        chosen = value.get("response") or {}
+        summary[key] = {"key": chosen.get("intent_response_key"), "confidence": chosen.get("confidence")}
+    return summary
