@@ -95,6 +95,13 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # pysqlite's own transaction handling skips BEGIN before SAVEPOINT, so releasing a savepoint
+        # committed for real; SQLAlchemy emits BEGIN itself instead (its documented recipe).
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def _migrations_dir():
