@@ -63,6 +63,11 @@ class Settings:
     wechat_secret: str = ""
     wechat_api_base: str = ""
     wechat_template_id: str = ""
+    wechat_timeout: float = 5.0
+    mp_login_max_per_ip: int = 30
+    outbox_max_attempts: int = 8
+    outbox_retry_seconds: int = 30
+    worker_sweep_seconds: int = 15
     upload_dir: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     phone_encryption_key: str = ""
@@ -99,6 +104,7 @@ class Settings:
         phone_key = env.get("PHONE_ENCRYPTION_KEY", "")
         if not phone_key and not dev_like:
             raise SettingsError("PHONE_ENCRYPTION_KEY must be set in production")
+        wechat = _wechat(env, dev_like)
         database_url = env.get("DATABASE_URL", "") or f"sqlite:///{ROOT / 'var' / 'zhijian.sqlite3'}"
         return cls(
             app_env=app_env,
@@ -115,14 +121,36 @@ class Settings:
             rasa_token=rasa_token,
             rasa_timeout=_float(env, "RASA_TIMEOUT", 3.0),
             routing_confidence_threshold=_float(env, "ROUTING_CONFIDENCE_THRESHOLD", 0.6),
-            wechat_appid=env.get("WECHAT_APPID", ""),
-            wechat_secret=env.get("WECHAT_SECRET", ""),
-            wechat_api_base=env.get("WECHAT_API_BASE", ""),
-            wechat_template_id=env.get("WECHAT_TEMPLATE_ID", ""),
+            **wechat,
+            wechat_timeout=_float(env, "WECHAT_TIMEOUT", 5.0),
+            mp_login_max_per_ip=_int(env, "MP_LOGIN_MAX_PER_IP", 30),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
+            outbox_retry_seconds=_int(env, "OUTBOX_RETRY_SECONDS", 30),
+            worker_sweep_seconds=_int(env, "WORKER_SWEEP_SECONDS", 15),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             phone_encryption_key=phone_key or secret_key,
         )
+
+
+def _wechat(env: dict, dev_like: bool) -> dict:
+    """WeChat credentials; without them development talks to the fake server on loopback."""
+    from integrations.wechat import defaults
+
+    appid, secret = env.get("WECHAT_APPID", ""), env.get("WECHAT_SECRET", "")
+    template_id = env.get("WECHAT_TEMPLATE_ID", "")
+    api_base = env.get("WECHAT_API_BASE", "").rstrip("/")
+    if not dev_like and not (appid and secret and template_id):
+        raise SettingsError("WECHAT_APPID, WECHAT_SECRET and WECHAT_TEMPLATE_ID must be set in production")
+    if not (appid and secret):
+        appid, secret = defaults.FAKE_APPID, defaults.FAKE_SECRET
+        api_base = api_base or defaults.FAKE_API_BASE
+    return {
+        "wechat_appid": appid,
+        "wechat_secret": secret,
+        "wechat_api_base": api_base or defaults.REAL_API_BASE,
+        "wechat_template_id": template_id or defaults.FAKE_TEMPLATE_ID,
+    }
 
 
 def _normalise_db_url(url: str) -> str:

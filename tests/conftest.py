@@ -179,8 +179,31 @@ class Auth:
     def service(self) -> dict:
         return {"Authorization": f"Bearer {self.app.config['SETTINGS'].bot_service_token}"}
 
+    def resident(self, resident_id: int) -> dict:
+        with self.app.app_context():
+            token, _ = issue_token("resident", resident_id)
+        return {"Authorization": f"Bearer {token}"}
+
 
 @pytest.fixture
 def auth(app) -> Auth:
     """Header factory for the transactional app."""
     return Auth(app)
+
+
+@pytest.fixture
+def fake_wechat(base_app):
+    """A fake WeChat server on a free loopback port that the app's WeChat gateway talks to.
+
+    `.messages()` lists the subscription messages it accepted; see integrations/wechat/fake_server.py.
+    """
+    from integrations import wechat
+    from integrations.wechat.fake_server import FakeWeChatServer
+
+    with FakeWeChatServer() as server:
+        gateway = wechat.WechatpyGateway(appid=server.appid, secret=server.secret, api_base=server.url, timeout=5)
+        previous = wechat.use_gateway(base_app, gateway)
+        try:
+            yield server
+        finally:
+            wechat.use_gateway(base_app, previous)

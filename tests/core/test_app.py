@@ -4,6 +4,8 @@ import pytest
 
 from backend.settings import Settings, SettingsError
 
+WECHAT = {"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_SECRET": "w" * 32, "WECHAT_TEMPLATE_ID": "tpl-petition"}
+
 
 def test_healthz_reports_components(client, app):
     body = client.get("/healthz").get_json()
@@ -46,17 +48,34 @@ def test_unknown_path_and_method_are_chinese_json(client):
 def test_production_needs_a_real_secret(secret):
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "production", "SECRET_KEY": secret, "BOT_SERVICE_TOKEN": "t" * 32,
-                           "PHONE_ENCRYPTION_KEY": "k" * 32})
+                           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT})
 
 
 def test_production_needs_service_tokens_and_keys():
-    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48}
+    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, **WECHAT}
     with pytest.raises(SettingsError):
         Settings.from_env(base)
     with pytest.raises(SettingsError):
         Settings.from_env({**base, "BOT_SERVICE_TOKEN": "t" * 32})
     settings = Settings.from_env({**base, "BOT_SERVICE_TOKEN": "t" * 32, "PHONE_ENCRYPTION_KEY": "k" * 32})
     assert settings.is_production
+
+
+@pytest.mark.parametrize("missing", sorted(WECHAT))
+def test_production_needs_real_wechat_credentials(missing):
+    env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT}
+    assert Settings.from_env(env).wechat_api_base == "https://api.weixin.qq.com"
+    with pytest.raises(SettingsError, match="WECHAT_APPID"):
+        Settings.from_env({**env, missing: ""})
+
+
+def test_development_without_credentials_uses_the_fake_wechat_server():
+    settings = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40})
+    assert settings.wechat_api_base == "http://127.0.0.1:8010"
+    assert settings.wechat_appid and settings.wechat_secret
+    real = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, **WECHAT})
+    assert real.wechat_api_base == "https://api.weixin.qq.com"
 
 
 def test_unknown_environment_is_refused():
@@ -69,7 +88,7 @@ def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
     from backend.startup import UnsafeStartup, assert_safe_to_serve
 
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
-           "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url}
+           "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url, **WECHAT}
     monkeypatch.setattr("sys.argv", ["gunicorn"])
     with pytest.raises(UnsafeStartup):
         assert_safe_to_serve(create_app(Settings.from_env(env)))

@@ -1,0 +1,7 @@
+"""Credentials and address of the fake WeChat server that development uses when none are configured."""
+
+REAL_API_BASE = "https://api.weixin.qq.com"
+FAKE_API_BASE = "http://127.0.0.1:8010"
+FAKE_APPID = "wxfake00000000dev"
+FAKE_SECRET = "fake-wechat-secret-for-development"
+FAKE_TEMPLATE_ID = "fake-petition-update-template"

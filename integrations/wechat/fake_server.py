@@ -1,0 +1,293 @@
+"""A fake WeChat API server on loopback, speaking the real protocol so the wechatpy client code runs.
+
+Run it for development with `python -m integrations.wechat.fake_server --port 8010`, or use
+`FakeWeChatServer()` as a context manager in tests (it picks a free port).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from integrations.wechat import defaults
+
+DEFAULT_RISKY_WORDS = ("违禁词", "敏感测试")
+RISKY_LABEL = 20006  # 违法犯罪
+# Special login codes that make jscode2session fail the way WeChat does.
+ERROR_CODES = {"invalid": (40029, "invalid code"), "ratelimit": (45011, "api minute-quota reach limit"),
+               "busy": (-1, "system error")}
+
+
+def openid_for(code: str) -> str:
+    """The stable openid for a login code: codes "alice#1" and "alice#2" are the same user opening the app twice."""
+    user = code.split("#", 1)[0]
+    return "o" + hashlib.sha256(("openid:" + user).encode()).hexdigest()[:27]
+
+
+class FakeState:
+    """Everything the fake remembers; guarded by one lock because requests arrive on many threads."""
+
+    def __init__(self, appid: str, secret: str, risky_words):
+        self.appid, self.secret = appid, secret
+        self.risky_words = tuple(risky_words)
+        self.lock = threading.Lock()
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.used_codes: set[str] = set()
+        self.messages: list[dict] = []
+        self.send_attempts = 0
+        self.fail_next = 0
+        self.fail_errcode = -1
+        self.refused: set[str] = set()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeWeChat/1.0"
+    state: FakeState  # set on the subclass made per server
+
+    def log_message(self, format, *args):  # noqa: A002 — quiet: tests read results, not access logs
+        pass
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def _send(self, body: dict, status: int = 200) -> None:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _error(self, errcode: int, errmsg: str) -> None:
+        self._send({"errcode": errcode, "errmsg": errmsg})
+
+    def _query(self) -> dict:
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+
+    def _json(self) -> dict | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length).decode("utf-8") or "{}")
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _token_ok(self) -> bool:
+        with self.state.lock:
+            ok = self._query().get("access_token") in self.state.tokens
+        if not ok:
+            self._error(40001, "invalid credential, access_token is invalid or not latest")
+        return ok
+
+    # --- routes ---------------------------------------------------------------------------------
+    def do_GET(self):  # noqa: N802 — http.server's naming
+        path = urlsplit(self.path).path
+        routes = {"/cgi-bin/token": self._token, "/sns/jscode2session": self._jscode2session,
+                  "/_fake/messages": self._list_messages}
+        routes.get(path, self._not_found)()
+
+    def do_POST(self):  # noqa: N802
+        path = urlsplit(self.path).path
+        routes = {"/wxa/msg_sec_check": self._msg_sec_check, "/cgi-bin/message/subscribe/send": self._subscribe_send,
+                  "/_fake/fail-next": self._set_fail_next, "/_fake/refuse": self._set_refused,
+                  "/_fake/expire-tokens": self._expire_tokens}
+        routes.get(path, self._not_found)()
+
+    def do_DELETE(self):  # noqa: N802
+        if urlsplit(self.path).path == "/_fake/messages":
+            with self.state.lock:
+                self.state.messages.clear()
+            return self._send({"errcode": 0, "errmsg": "ok"})
+        self._not_found()
+
+    def _not_found(self):
+        self._send({"errcode": 404, "errmsg": "not found"}, status=404)
+
+    def _credentials_ok(self, query: dict) -> bool:
+        if query.get("appid") != self.state.appid:
+            self._error(40013, "invalid appid")
+            return False
+        if query.get("secret") != self.state.secret:
+            self._error(40125, "invalid appsecret")
+            return False
+        return True
+
+    def _token(self):
+        query = self._query()
+        if query.get("grant_type") != "client_credential":
+            return self._error(40002, "invalid grant_type")
+        if not self._credentials_ok(query):
+            return
+        token = secrets.token_urlsafe(32)
+        with self.state.lock:
+            self.state.tokens.add(token)
+            self.state.token_requests += 1
+        self._send({"access_token": token, "expires_in": 7200})
+
+    def _jscode2session(self):
+        query = self._query()
+        if query.get("grant_type") != "authorization_code":
+            return self._error(40002, "invalid grant_type")
+        if not self._credentials_ok(query):
+            return
+        code = query.get("js_code", "")
+        if not code or code in ERROR_CODES:
+            return self._error(*ERROR_CODES.get(code, (40029, "invalid code")))
+        with self.state.lock:
+            if code in self.state.used_codes:
+                return self._error(40163, "code been used")
+            self.state.used_codes.add(code)
+        body = {"openid": openid_for(code), "session_key": secrets.token_urlsafe(16)}
+        if code.startswith("union-"):
+            body["unionid"] = "u" + hashlib.sha256(("unionid:" + code.split("#", 1)[0]).encode()).hexdigest()[:27]
+        self._send(body)
+
+    def _msg_sec_check(self):
+        if not self._token_ok():
+            return
+        body = self._json()
+        if body is None or not isinstance(body.get("content"), str):
+            return self._error(47001, "data format error")
+        risky = any(word in body["content"] for word in self.state.risky_words)
+        if body.get("version") != 2:
+            return self._error(87014, "risky content") if risky else self._send({"errcode": 0, "errmsg": "ok"})
+        if not body.get("openid"):
+            return self._error(40003, "invalid openid")
+        suggest, label = ("risky", RISKY_LABEL) if risky else ("pass", 100)
+        self._send({"errcode": 0, "errmsg": "ok", "trace_id": secrets.token_hex(8),
+                    "result": {"suggest": suggest, "label": label},
+                    "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}]})
+
+    def _subscribe_send(self):
+        if not self._token_ok():
+            return
+        body = self._json()
+        if body is None or not body.get("touser") or not body.get("template_id") or not isinstance(body.get("data"), dict):
+            return self._error(47003, "argument invalid! data.param invalid")
+        with self.state.lock:
+            self.state.send_attempts += 1
+            if self.state.fail_next > 0:
+                self.state.fail_next -= 1
+                return self._error(self.state.fail_errcode, "system error")
+            if body["touser"] in self.state.refused:
+                return self._error(43101, "user refuse to accept the msg")
+            self.state.messages.append({key: body.get(key) for key in ("touser", "template_id", "page", "data")})
+            msgid = len(self.state.messages)
+        self._send({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    def _list_messages(self):
+        with self.state.lock:
+            items = list(self.state.messages)
+        self._send({"items": items, "send_attempts": self.state.send_attempts})
+
+    def _set_fail_next(self):
+        body = self._json() or {}
+        with self.state.lock:
+            self.state.fail_next = int(body.get("count", 1))
+            self.state.fail_errcode = int(body.get("errcode", -1))
+        self._send({"errcode": 0, "errmsg": "ok"})
+
+    def _set_refused(self):
+        body = self._json() or {}
+        with self.state.lock:
+            self.state.refused.add(str(body.get("openid", "")))
+        self._send({"errcode": 0, "errmsg": "ok"})
+
+    def _expire_tokens(self):
+        with self.state.lock:
+            self.state.tokens.clear()
+        self._send({"errcode": 0, "errmsg": "ok"})
+
+
+class FakeWeChatServer:
+    """The fake on a loopback port, in a background thread; `with FakeWeChatServer() as wx: wx.url`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, appid: str = defaults.FAKE_APPID,
+                 secret: str = defaults.FAKE_SECRET, risky_words=DEFAULT_RISKY_WORDS):
+        self.state = FakeState(appid, secret, risky_words)
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def appid(self) -> str:
+        return self.state.appid
+
+    @property
+    def secret(self) -> str:
+        return self.state.secret
+
+    def start(self) -> FakeWeChatServer:
+        """Serves in a daemon thread."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="fake-wechat", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops serving and frees the port."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FakeWeChatServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # Helpers for tests; each goes through the HTTP control endpoints like an outside client would.
+    def messages(self) -> list[dict]:
+        """Subscription messages WeChat accepted, oldest first."""
+        return requests.get(self.url + "/_fake/messages", timeout=5).json()["items"]
+
+    def clear_messages(self) -> None:
+        """Forgets the recorded messages."""
+        requests.delete(self.url + "/_fake/messages", timeout=5)
+
+    def fail_next_sends(self, count: int, errcode: int = -1) -> None:
+        """Makes the next `count` subscribe/send calls fail with errcode (-1: system busy)."""
+        requests.post(self.url + "/_fake/fail-next", json={"count": count, "errcode": errcode}, timeout=5)
+
+    def refuse(self, openid: str) -> None:
+        """Makes the user with this openid refuse subscription messages (errcode 43101)."""
+        requests.post(self.url + "/_fake/refuse", json={"openid": openid}, timeout=5)
+
+    def expire_tokens(self) -> None:
+        """Invalidates every access token issued so far (WeChat answers 40001 until a new one is fetched)."""
+        requests.post(self.url + "/_fake/expire-tokens", timeout=5)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: serve the fake until interrupted."""
+    parser = argparse.ArgumentParser(description="Fake WeChat API server for development and tests")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--appid", default=defaults.FAKE_APPID)
+    parser.add_argument("--secret", default=defaults.FAKE_SECRET)
+    parser.add_argument("--risky-word", action="append", dest="risky_words",
+                        help="text containing it fails msg_sec_check (repeatable)")
+    args = parser.parse_args(argv)
+    server = FakeWeChatServer(args.host, args.port, appid=args.appid, secret=args.secret,
+                              risky_words=args.risky_words or DEFAULT_RISKY_WORDS)
+    print(f"fake WeChat server on {server.url} (appid {args.appid})", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
