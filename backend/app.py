@@ -11,8 +11,11 @@ from sqlalchemy import event
 
 from backend import seed
 from backend.core import errors
+from backend.core.masking import install_log_masking
 from backend.extensions import api, db, migrate, redis_store
+from backend.residents import service as residents
 from backend.settings import Settings
+from integrations import wechat
 
 # Each entry is "module:blueprint"; domains add theirs here.
 BLUEPRINTS = (
@@ -22,6 +25,8 @@ BLUEPRINTS = (
     "miniprogram_api.directory:blp",
     "backend.conversations.views:blp",
     "miniprogram_api.chat:blp",
+    "miniprogram_api.auth:blp",
+    "miniprogram_api.me:blp",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -59,6 +64,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     redis_store.init_app(app)
+    wechat.init_app(app)
+    app.config.setdefault("RESIDENT_LOADER", residents.exists)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for target in BLUEPRINTS:
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     errors.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
+    install_log_masking()
     return app
 
 

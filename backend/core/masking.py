@@ -37,8 +37,32 @@ class MaskingFilter(logging.Filter):
     """A logging filter that masks personal data in every record's message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed %-format: leave the record as logging would
+            return True
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+_installed = False
+
+
+def install_log_masking() -> None:
+    """Applies MaskingFilter to every log record the process creates, whichever handler emits it."""
+    global _installed
+    if _installed:
+        return
+    # Handler filters would miss handlers added later (gunicorn's, pytest's); the record factory does not.
+    previous = logging.getLogRecordFactory()
+    masking = MaskingFilter()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        masking.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
