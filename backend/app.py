@@ -27,6 +27,12 @@ BLUEPRINTS = (
     "miniprogram_api.chat:blp",
     "miniprogram_api.auth:blp",
     "miniprogram_api.me:blp",
+    "backend.catalog.views:blp",
+    "miniprogram_api.catalog:blp",
+)
+# Each entry is "module:command"; click groups added to `flask`.
+COMMANDS = (
+    "backend.catalog.cli:catalog",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -76,6 +82,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         else:
             app.register_blueprint(blueprint)
     seed.register(app)
+    for target in COMMANDS:
+        module, _, attr = target.partition(":")
+        app.cli.add_command(getattr(import_module(module), attr))
     with app.app_context():
         _tune_sqlite(db.engine)
     errors.register(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.models import TimestampMixin
@@ -42,9 +42,11 @@ class ServiceItem(TimestampMixin, db.Model):
     faq: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The search-index revision that last indexed this item (see backend/catalog/search.py).
+    search_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     department: Mapped[Department] = relationship(lazy="joined")
     theme_rows: Mapped[list[ServiceItemTheme]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ServiceItemTheme.theme"
+        cascade="all, delete-orphan", lazy="selectin", order_by="ServiceItemTheme.position"
     )
 
     @property
@@ -53,7 +55,9 @@ class ServiceItem(TimestampMixin, db.Model):
 
     @themes.setter
     def themes(self, values: list[str]) -> None:
-        self.theme_rows = [ServiceItemTheme(theme=value) for value in dict.fromkeys(values)]
+        self.theme_rows = [
+            ServiceItemTheme(theme=value, position=position) for position, value in enumerate(dict.fromkeys(values))
+        ]
 
 
 class ServiceItemTheme(db.Model):
@@ -63,3 +67,34 @@ class ServiceItemTheme(db.Model):
 
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    # The editor's order (the first theme is the main one), kept so that export → import is lossless.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SearchTerm(db.Model):
+    """One posting of the search index: an item's term in one field, with its precomputed weight."""
+
+    __tablename__ = "catalog_search_terms"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class SearchState(db.Model):
+    """The single row whose UPDATE serialises index writers and numbers their revisions."""
+
+    __tablename__ = "catalog_search_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchRevision(db.Model):
+    """A committed index revision with a random token, so a process can tell its cache is current."""
+
+    __tablename__ = "catalog_search_revisions"
+
+    revision: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))

@@ -1,20 +1,21 @@
-"""Demo catalog: the items of data/items.json, upserted by code."""
+"""Demo catalog: the items of data/items.json, validated and upserted by code."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from backend.catalog import service
+from backend.catalog import service, transfer
 
 DATA = Path(__file__).parent / "data"
 
 
 def load() -> str:
-    """Loads or refreshes the demo catalog and commits."""
+    """Loads or refreshes the demo catalog (and its search index) and commits."""
     path = DATA / "items.json"
     if not path.exists():
         return "catalog: no demo items file"
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    result = service.import_items(rows=rows)
+    validated = transfer.read_file(path)
+    if validated.errors:
+        raise ValueError("demo catalog is invalid:\n" + "\n".join(str(error) for error in validated.errors))
+    result = service.import_items(rows=validated.rows)
     return f"catalog: {result.created} created, {result.updated} updated"

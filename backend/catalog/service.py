@@ -1,14 +1,16 @@
-"""Catalog services: create, update, publish and import service items."""
+"""Catalog services: find, create, update, publish and import service items (each write reindexes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from backend.catalog.models import ServiceItem
+from backend.catalog import index, search
+from backend.catalog.models import THEMES, ServiceItem, ServiceItemTheme
 from backend.core.models import utcnow
 from backend.directory import service as directory
+from backend.directory.models import Department
 from backend.extensions import db
 
 FIELDS = (
@@ -17,10 +19,22 @@ FIELDS = (
 )
 
 
+class DuplicateCode(Exception):
+    """An item with this code exists already."""
+
+
 @dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
+
+
+@dataclass
+class Page:
+    items: list[ServiceItem]
+    total: int
+    page: int
+    limit: int
 
 
 def get_by_code(*, code: str) -> ServiceItem | None:
@@ -28,13 +42,58 @@ def get_by_code(*, code: str) -> ServiceItem | None:
     return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
 
 
-def apply(*, item: ServiceItem, data: dict) -> ServiceItem:
+def get_published(*, code: str) -> ServiceItem | None:
+    """Gets a published service item by its code (drafts are invisible to residents)."""
+    item = get_by_code(code=code)
+    return item if item is not None and item.status == "published" else None
+
+
+def _by_ids(ids: list[int]) -> list[ServiceItem]:
+    found = {item.id: item for item in db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(ids)))}
+    return [found[item_id] for item_id in ids if item_id in found]
+
+
+def find_items(
+    *, query: str | None = None, status: str | None = "published", theme: str | None = None,
+    department: str | None = None, audience: str | None = None, page: int = 1, limit: int = 20,
+) -> Page:
+    """Searches (ranked by relevance) or browses (by department, then code) the catalog, one page."""
+    offset = (page - 1) * limit
+    if query and query.strip():
+        hits = search.search(query=query, status=status, theme=theme, department=department, audience=audience)
+        return Page(_by_ids([hit.item_id for hit in hits[offset:offset + limit]]), len(hits), page, limit)
+    conditions = []
+    if status:
+        conditions.append(ServiceItem.status == status)
+    if theme:
+        conditions.append(ServiceItem.theme_rows.any(ServiceItemTheme.theme == theme))
+    if department:
+        conditions.append(Department.code == department)
+    if audience:
+        conditions.append(ServiceItem.audience == audience)
+    base = select(ServiceItem).join(Department, ServiceItem.department_id == Department.id).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(base.order_by(Department.id, ServiceItem.code).offset(offset).limit(limit))
+    return Page(list(rows), total, page, limit)
+
+
+def theme_counts() -> list[dict]:
+    """Every theme with the number of published items in it (in the catalog's theme order)."""
+    counts = dict(db.session.execute(
+        select(ServiceItemTheme.theme, func.count()).join(ServiceItem)
+        .where(ServiceItem.status == "published").group_by(ServiceItemTheme.theme)
+    ).all())
+    return [{"name": theme, "count": counts.get(theme, 0)} for theme in THEMES]
+
+
+def apply(*, item: ServiceItem, data: dict, departments: dict[str, Department] | None = None) -> ServiceItem:
     """Copies validated fields onto an item (department by code, themes, status)."""
     for field in FIELDS:
         if field in data:
             setattr(item, field, data[field])
     if "department" in data:
-        department = directory.get_department_by_code(code=data["department"])
+        department = (departments.get(data["department"]) if departments is not None
+                      else directory.get_department_by_code(code=data["department"]))
         if department is None:
             raise ValueError(f"unknown department {data['department']!r}")
         item.department = department
@@ -46,17 +105,53 @@ def apply(*, item: ServiceItem, data: dict) -> ServiceItem:
     return item
 
 
+def create_item(*, data: dict) -> ServiceItem:
+    """Creates an item from validated data (a draft unless told otherwise) and commits."""
+    if get_by_code(code=data["code"]) is not None:
+        raise DuplicateCode(data["code"])
+    item = apply(item=ServiceItem(code=data["code"], status="draft"), data=data)
+    db.session.add(item)
+    index.reindex(items=[item])
+    db.session.commit()
+    return item
+
+
+def update_item(*, item: ServiceItem, data: dict) -> ServiceItem:
+    """Changes an item's fields from validated data and commits."""
+    apply(item=item, data=data)
+    index.reindex(items=[item])
+    db.session.commit()
+    return item
+
+
+def set_status(*, item: ServiceItem, status: str) -> ServiceItem:
+    """Publishes or unpublishes an item and commits."""
+    return update_item(item=item, data={"status": status})
+
+
 def import_items(*, rows: list[dict]) -> ImportResult:
     """Upserts already validated rows by code in one transaction."""
     result = ImportResult()
+    existing = {item.code: item for item in db.session.scalars(
+        select(ServiceItem).where(ServiceItem.code.in_([row["code"] for row in rows])))} if rows else {}
+    departments = {department.code: department for department in directory.list_departments()}
+    touched = []
     for row in rows:
-        item = get_by_code(code=row["code"])
+        item = existing.get(row["code"])
         if item is None:
-            item = apply(item=ServiceItem(code=row["code"]), data=row)
+            item = apply(item=ServiceItem(code=row["code"], status="draft"), data=row, departments=departments)
             db.session.add(item)
+            existing[row["code"]] = item
             result.created += 1
         else:
-            apply(item=item, data=row)
+            apply(item=item, data=row, departments=departments)
             result.updated += 1
+        touched.append(item)
+    index.reindex(items=list({id(item): item for item in touched}.values()))
     db.session.commit()
     return result
+
+
+def all_items() -> list[ServiceItem]:
+    """Every item, drafts too, in code order (for export)."""
+    return list(db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)))

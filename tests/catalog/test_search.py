@@ -1,0 +1,116 @@
+"""Search: fresh in every process, identical on SQLite and PostgreSQL, forgiving of colloquial input."""
+
+import pytest
+
+from backend.app import create_app
+from backend.catalog import search, service
+from backend.catalog.transfer import export_row
+from backend.extensions import db
+from backend.settings import Settings
+
+QUESTIONS = [
+    "身份证丢了怎么办", "孩子刚出生怎么上户口", "结婚登记", "退休了怎么领养老金", "医保报销", "居住证", "失业金",
+    "生二胎", "办营业执照", "公积金提取", "路灯坏了", "证明", "登记", "补贴", "", "办", "OR 1=1",
+]
+
+
+def _codes(query, **filters):
+    return [hit.code for hit in search.search(query=query, **filters)]
+
+
+def test_an_edit_reaches_another_worker_at_once(committed_app):
+    # A second app object has its own cache and connection pool, as a second gunicorn worker would.
+    other = create_app(committed_app.config["SETTINGS"], TESTING=True)
+    with other.app_context():
+        assert "320115-GA-004" not in _codes("鼹鼠考古队")
+        snapshot = search.refresh()
+        before = snapshot.revision
+    with committed_app.app_context():
+        item = service.get_by_code(code="320115-GA-004")
+        original = export_row(item)
+    try:
+        with committed_app.app_context():
+            service.update_item(item=service.get_by_code(code="320115-GA-004"),
+                                data={"aliases": [*original["aliases"], "鼹鼠考古队"]})
+        with other.app_context():
+            assert _codes("鼹鼠考古队")[0] == "320115-GA-004"
+            assert search.refresh() is snapshot and snapshot.revision == before + 1
+            assert len(snapshot.entries) == len(service.all_items())
+        with committed_app.app_context():
+            service.set_status(item=service.get_by_code(code="320115-GA-004"), status="draft")
+        with other.app_context():
+            assert "320115-GA-004" not in _codes("鼹鼠考古队")
+            assert _codes("鼹鼠考古队", status=None)[0] == "320115-GA-004"
+    finally:
+        with committed_app.app_context():
+            item = service.get_by_code(code="320115-GA-004")
+            service.update_item(item=item, data={"aliases": original["aliases"], "status": original["status"]})
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    with other.app_context():
+        assert "320115-GA-004" not in _codes("鼹鼠考古队")
+
+
+def test_same_ranking_on_sqlite_and_the_test_database(base_app, tmp_path, test_env):
+    """With DATABASE_URL set the test database is PostgreSQL, so this compares the two engines."""
+    from flask_migrate import upgrade
+
+    from backend import seed
+    from backend.catalog.evaluation import DEFAULT_EVAL_FILE, read_pairs
+    from tests.core.test_migrations import MIGRATIONS
+
+    questions = QUESTIONS + ([q for q, _ in read_pairs(DEFAULT_EVAL_FILE)] if DEFAULT_EVAL_FILE.exists() else [])
+    filters = [{}, {"status": None}, {"theme": "社会保障"}, {"audience": "法人"}, {"department": "civil_affairs"}]
+
+    def ranking(app):
+        with app.app_context():
+            return [[(hit.code, hit.score) for hit in search.search(query=q, **f)] for q in questions for f in filters]
+
+    env = {**test_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'same.sqlite3'}", "REDIS_URL": ""}
+    sqlite_app = create_app(Settings.from_env(env))
+    with sqlite_app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+        seed.load_all()
+    try:
+        expected = ranking(sqlite_app)
+        assert sum(map(len, expected)) > len(questions) * 3
+        assert ranking(base_app) == expected
+    finally:
+        with sqlite_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("query, code", [
+    ("身分证补办", "320115-GA-001"),       # a common typo: the bigram fallback still finds it
+    ("居住正", "320115-GA-004"),           # typo of 居住证
+    ("ＯＫ身份证", "320115-GA-001"),        # full-width letters
+    ("我想问一下身份证丢了咋整", "320115-GA-001"),
+])
+def test_colloquial_and_mistyped_questions(app, query, code):
+    with app.app_context():
+        assert _codes(query)[0] == code
+
+
+def test_no_words_no_results(app):
+    with app.app_context():
+        assert search.search(query="怎么办啊") == []
+        assert search.search(query="！？。") == []
+
+
+def test_index_survives_a_rolled_back_revision(app):
+    """A cache that saw an uncommitted revision reloads once that revision is gone."""
+    with app.app_context():
+        snapshot = search.refresh()
+        before = snapshot.revision
+        item = service.get_by_code(code="320115-GA-001")
+        nested = db.session.begin_nested()
+        service.apply(item=item, data={"aliases": ["火星移民"]})
+        from backend.catalog import index
+
+        index.reindex(items=[item])
+        assert _codes("火星移民") == ["320115-GA-001"]
+        nested.rollback()
+        assert "320115-GA-001" not in _codes("火星移民")
+        assert search.refresh().revision == before
