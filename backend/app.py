@@ -29,6 +29,10 @@ BLUEPRINTS = (
     "miniprogram_api.me:blp",
     "backend.catalog.views:blp",
     "miniprogram_api.catalog:blp",
+    "backend.petitions.views:blp",
+    "backend.petitions.bot_views:blp",
+    "miniprogram_api.petitions:blp",
+    "backend.routing.views:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
@@ -41,6 +45,9 @@ MODEL_MODULES = (
     "backend.residents.models",
     "backend.outbox.models",
     "backend.conversations.models",
+    "backend.calendar.models",
+    "backend.routing.models",
+    "backend.petitions.models",
 )
 
 

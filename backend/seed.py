@@ -11,6 +11,8 @@ from flask.cli import with_appcontext
 SEEDERS = (
     "backend.directory.seed",
     "backend.catalog.seed",
+    "backend.calendar.seed",
+    "backend.routing.seed",
 )
 
 

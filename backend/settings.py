@@ -41,6 +41,13 @@ def _float(env: dict, name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _choice(env: dict, name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the backend, validated once at start-up."""
@@ -59,6 +66,7 @@ class Settings:
     rasa_token: str = ""
     rasa_timeout: float = 3.0
     routing_confidence_threshold: float = 0.6
+    routing_classifier: str = "keyword"
     wechat_appid: str = ""
     wechat_secret: str = ""
     wechat_api_base: str = ""
@@ -127,6 +135,7 @@ class Settings:
             outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
             outbox_retry_seconds=_int(env, "OUTBOX_RETRY_SECONDS", 30),
             worker_sweep_seconds=_int(env, "WORKER_SWEEP_SECONDS", 15),
+            routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "keyword"),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             phone_encryption_key=phone_key or secret_key,

@@ -22,7 +22,8 @@ from backend.settings import Settings
 # Tables the seed fills; tests that really commit truncate every other table afterwards.
 REFERENCE_TABLES = {"alembic_version", "departments", "streets", "communities", "staff",
                     "service_items", "service_item_themes", "catalog_search_terms", "catalog_search_state",
-                    "catalog_search_revisions"}
+                    "catalog_search_revisions",
+                    "calendar_days", "routing_rules"}
 
 
 def _test_database_url(tmp_path_factory, worker: str) -> str:

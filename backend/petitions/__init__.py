@@ -1,0 +1,1 @@
+"""Petitions (诉求): intake, the ticket workflow with time limits, replies and ratings."""

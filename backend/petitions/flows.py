@@ -1,0 +1,133 @@
+"""Multi-step side effects: routing after intake, and the SLA sweep (overdue flags, alerts, auto-close)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import after_this_request, current_app, has_request_context
+from sqlalchemy import select
+
+from backend.core.models import utcnow
+from backend.extensions import db
+from backend.outbox import service as outbox
+from backend.petitions import deadlines, service, states
+from backend.petitions.errors import PetitionError
+from backend.petitions.models import Petition
+from backend.routing import service as routing
+
+log = logging.getLogger(__name__)
+# A petition not routed this long after filing (process died after the commit) is routed by the sweep.
+ROUTING_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 500
+
+
+def route_petition(*, petition_id: int) -> str:
+    """Classifies a submitted petition and dispatches it when confident; otherwise it waits for a dispatcher."""
+    petition = service.get(petition_id=petition_id)
+    if petition is None or petition.status != states.SUBMITTED or petition.routed_at is not None:
+        return "skipped"
+    suggestion = routing.suggest(text=petition.content)
+    petition.category = suggestion.category
+    petition.category_confidence = suggestion.confidence
+    petition.routed_at = utcnow()
+    if not suggestion.confident:
+        db.session.commit()
+        return "manual"
+    try:
+        service.transition(petition=petition, action="dispatch", actor=service.SYSTEM,
+                           reason=f"自动派单（{suggestion.category}，置信度 {suggestion.confidence:.2f}）",
+                           department_obj=suggestion.department)
+    except PetitionError:
+        # A dispatcher or the resident acted first; their decision stands.
+        db.session.rollback()
+        return "skipped"
+    return "dispatched"
+
+
+def route_after_response(petition_id: int) -> None:
+    """Routes the petition once the response has been sent (or now, outside a request)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                route_petition(petition_id=petition_id)
+            except Exception:  # noqa: BLE001 — the petition is saved; the sweep retries routing
+                log.exception("routing petition %s failed", petition_id)
+                db.session.rollback()
+
+    if not has_request_context():
+        run()
+        return
+
+    @after_this_request
+    def _schedule(response):
+        response.call_on_close(run)
+        return response
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    routed: int = 0
+    flagged: dict[str, int] = field(default_factory=lambda: {"accept": 0, "reply": 0, "close": 0})
+    auto_closed: int = 0
+
+
+OVERDUE_RULES = (
+    # (flag, deadline column, statuses in which the deadline still matters, alert text)
+    ("accept", "accept_by", (states.SUBMITTED, states.RETURNED, states.DISPATCHED), "超过签收时限仍未签收"),
+    ("reply", "reply_by", (states.SUBMITTED, states.RETURNED, states.DISPATCHED, states.ACCEPTED),
+     "超过答复时限仍未答复"),
+    ("close", "close_by", (states.SUBMITTED, states.RETURNED, states.DISPATCHED, states.ACCEPTED, states.REPLIED),
+     "超过办结时限仍未办结"),
+)
+
+
+def sweep_overdue(now=None) -> SweepResult:
+    """Routes stragglers, flags overdue petitions and alerts supervisors, auto-closes unrated replies."""
+    now = now or utcnow()
+    result = SweepResult()
+    stragglers = db.session.scalars(select(Petition.id).where(
+        Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
+        Petition.created_at < now - ROUTING_GRACE,
+    ).limit(SWEEP_BATCH)).all()
+    for petition_id in stragglers:
+        route_petition(petition_id=petition_id)
+        result.routed += 1
+    for flag, column, statuses, text in OVERDUE_RULES:
+        flag_column = getattr(Petition, f"{flag}_overdue")
+        overdue = db.session.scalars(select(Petition).where(
+            Petition.status.in_(statuses), getattr(Petition, column) < now, flag_column.is_(False),
+        ).limit(SWEEP_BATCH)).all()
+        for petition in overdue:
+            setattr(petition, f"{flag}_overdue", True)
+            _alert(petition, flag, text)
+        result.flagged[flag] = len(overdue)
+        db.session.commit()
+    due = db.session.scalars(select(Petition).where(
+        Petition.status == states.REPLIED,
+        Petition.replied_at < now - timedelta(days=deadlines.AUTO_CLOSE_DAYS),
+    ).limit(SWEEP_BATCH)).all()
+    for petition in due:
+        try:
+            service.transition(petition=petition, action="auto_close", actor=service.SYSTEM)
+            result.auto_closed += 1
+        except PetitionError:
+            db.session.rollback()
+    return result
+
+
+def _alert(petition: Petition, flag: str, text: str) -> None:
+    outbox.enqueue(
+        kind="staff_alert",
+        payload={
+            "role": "supervisor", "kind": f"{flag}_overdue", "petition_id": petition.id,
+            "number": petition.number, "department_id": petition.department_id,
+            "message": f"诉求 {petition.number}{text}",
+        },
+        dedupe_key=f"petition:{petition.id}:overdue:{flag}:{petition.reopened_count}",
+    )

@@ -1,0 +1,94 @@
+"""Petition schemas for residents: no internal notes, no staff identities, friendly labels."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.core.validation import PageArgs
+from backend.directory.schemas import DepartmentRefSchema
+from backend.petitions import states
+from backend.petitions import timeline as history
+from backend.petitions.schemas import RefSchema, _deadline
+
+
+class PhotoPublicSchema(Schema):
+    id = fields.Integer()
+    content_type = fields.String()
+    size = fields.Integer()
+    url = fields.Function(lambda ph: f"/api/mp/petitions/{ph.petition_id}/photos/{ph.id}")
+
+
+class ReplyPublicSchema(Schema):
+    content = fields.String()
+    department = fields.Nested(DepartmentRefSchema)
+    created_at = fields.DateTime()
+
+
+class RatingPublicSchema(Schema):
+    score = fields.Integer()
+    resolved = fields.Boolean()
+    comment = fields.String()
+    created_at = fields.DateTime()
+
+
+class EventSchema(Schema):
+    action = fields.String()
+    title = fields.String()
+    status_label = fields.String()
+    at = fields.DateTime()
+
+
+class PetitionPublicListItemSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    type = fields.String()
+    summary = fields.Function(lambda p: p.content[:40])
+    status = fields.Function(lambda p: states.DISPATCHED if p.status == states.RETURNED else p.status)
+    status_label = fields.Function(lambda p: states.RESIDENT_LABELS[p.status])
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    created_at = fields.DateTime()
+    reply_deadline = fields.Function(lambda p: _deadline(p.reply_by))
+
+
+class PetitionPublicListSchema(Schema):
+    items = fields.List(fields.Nested(PetitionPublicListItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    limit = fields.Integer()
+
+
+class PetitionPublicSchema(PetitionPublicListItemSchema):
+    content = fields.String()
+    urgency = fields.String()
+    street = fields.Nested(RefSchema)
+    community = fields.Nested(RefSchema, allow_none=True)
+    address = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    contact_consent = fields.Boolean()
+    photos = fields.List(fields.Nested(PhotoPublicSchema))
+    replies = fields.List(fields.Nested(ReplyPublicSchema))
+    ratings = fields.List(fields.Nested(RatingPublicSchema))
+    timeline = fields.Function(lambda p: EventSchema(many=True).dump(history.events(p)))
+    merged_into = fields.Function(lambda p: p.merged_into.number if p.merged_into else None)
+    can_rate = fields.Function(lambda p: p.status == states.REPLIED)
+    can_reopen = fields.Function(history.can_reopen)
+    can_withdraw = fields.Function(lambda p: p.status in states.ACTIONS["withdraw"].sources)
+
+
+class RateSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    resolved = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReopenSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class MyPetitionsArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(states.STATES))

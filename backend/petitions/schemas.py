@@ -1,0 +1,193 @@
+"""Petition schemas for input and for the staff audience (resident ones are in public_schemas)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+
+from backend.core.validation import PageArgs
+from backend.directory.schemas import DepartmentRefSchema
+from backend.petitions import states
+from backend.petitions.models import TYPES, URGENCIES
+
+CONTENT_LENGTH = (5, 1000)
+
+
+class _Stripped(Schema):
+    @pre_load
+    def strip_strings(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        # Multipart forms send empty strings for untouched optional fields.
+        return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
+                if not (isinstance(v, str) and v.strip() == "" and k not in ("content", "street", "type"))}
+
+
+class PetitionCreateSchema(_Stripped):
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    content = fields.String(required=True, validate=validate.Length(*CONTENT_LENGTH))
+    street = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    community = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    address = fields.String(load_default="", validate=validate.Length(max=200))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    contact_consent = fields.Boolean(load_default=False)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+
+
+class BotPetitionCreateSchema(PetitionCreateSchema):
+    sender_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}$"))
+
+
+class PetitionCreatedSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    status = fields.String()
+    status_label = fields.Function(lambda p: states.RESIDENT_LABELS[p.status])
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    reply_deadline = fields.Function(lambda p: _deadline(p.reply_by))
+
+
+def _deadline(moment) -> str:
+    from backend.petitions.service import deadline_day
+
+    return deadline_day(moment)
+
+
+class RefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class TransitionRequestSchema(_Stripped):
+    class Meta:
+        unknown = EXCLUDE
+
+    action = fields.String(required=True, validate=validate.OneOf(states.STAFF_ACTIONS))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    department = fields.String(validate=validate.Length(max=64))
+    days = fields.Integer()
+    content = fields.String(validate=validate.Length(max=2000))
+    target = fields.String(validate=validate.Length(max=20))
+
+
+class ReplyCreateSchema(Schema):
+    content = fields.String(required=True, validate=validate.Length(min=5, max=2000))
+
+
+class NoteCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class StaffListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(states.STATES))
+    queue = fields.String(validate=validate.OneOf(("manual",)))
+    department = fields.String(validate=validate.Length(max=64))
+    street = fields.String(validate=validate.Length(max=32))
+    type = fields.String(validate=validate.OneOf(TYPES))
+    overdue = fields.Boolean()
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class TransitionStaffSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    action_label = fields.Function(lambda t: states.ACTIONS[t.action].label)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_kind = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_role = fields.String(allow_none=True)
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class ReplySchema(Schema):
+    id = fields.Integer()
+    content = fields.String()
+    department = fields.Nested(DepartmentRefSchema)
+    created_at = fields.DateTime()
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    staff_id = fields.Integer()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class RatingSchema(Schema):
+    round = fields.Integer()
+    score = fields.Integer()
+    resolved = fields.Boolean()
+    comment = fields.String()
+    created_at = fields.DateTime()
+
+
+class PhotoStaffSchema(Schema):
+    id = fields.Integer()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    url = fields.Function(lambda ph: f"/api/v1/petitions/{ph.petition_id}/attachments/{ph.id}")
+
+
+class PetitionStaffListItemSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    type = fields.String()
+    summary = fields.Function(lambda p: p.content[:60])
+    status = fields.String()
+    status_label = fields.Function(lambda p: states.STAFF_LABELS[p.status])
+    urgency = fields.String()
+    source = fields.String()
+    category = fields.String(allow_none=True)
+    category_confidence = fields.Float(allow_none=True)
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    street = fields.Nested(RefSchema)
+    accept_by = fields.DateTime()
+    reply_by = fields.DateTime()
+    close_by = fields.DateTime()
+    accept_overdue = fields.Boolean()
+    reply_overdue = fields.Boolean()
+    close_overdue = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class PetitionStaffListSchema(Schema):
+    items = fields.List(fields.Nested(PetitionStaffListItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    limit = fields.Integer()
+
+
+class ResidentStaffSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+    phone = fields.String(allow_none=True)
+    phone_revealed = fields.Boolean()
+
+
+class PetitionStaffSchema(PetitionStaffListItemSchema):
+    content = fields.String()
+    community = fields.Nested(RefSchema, allow_none=True)
+    address = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    contact_consent = fields.Boolean()
+    extension_status = fields.String()
+    extension_days = fields.Integer(allow_none=True)
+    reopened_count = fields.Integer()
+    returned_count = fields.Integer()
+    merged_into = fields.Function(lambda p: p.merged_into.number if p.merged_into else None)
+    accepted_at = fields.DateTime(allow_none=True)
+    replied_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    resident_info = fields.Nested(ResidentStaffSchema, data_key="resident")
+    photos = fields.List(fields.Nested(PhotoStaffSchema))
+    transitions = fields.List(fields.Nested(TransitionStaffSchema))
+    replies = fields.List(fields.Nested(ReplySchema))
+    notes = fields.List(fields.Nested(NoteSchema))
+    ratings = fields.List(fields.Nested(RatingSchema))

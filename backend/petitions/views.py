@@ -1,0 +1,109 @@
+"""Staff API for petitions under /api/v1/petitions: list, detail, transitions, notes, replies, attachments."""
+
+from __future__ import annotations
+
+import io
+
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.core.security import current_principal, require_staff
+from backend.petitions import access, queries, schemas, service
+from backend.petitions.errors import PetitionError
+from backend.storage.service import get_storage
+
+blp = Blueprint("petitions_staff", __name__, url_prefix="/api/v1/petitions", description="诉求办理（工作人员）")
+STAFF = ("clerk", "dispatcher", "supervisor")
+
+
+def _load(petition_id: int):
+    return access.access_petition(current_principal(), service.get(petition_id=petition_id))
+
+
+def _detail(petition):
+    petition.resident_info = access.resident_contact(current_principal(), petition)
+    return petition
+
+
+@blp.route("")
+class Petitions(MethodView):
+    @require_staff(*STAFF)
+    @blp.arguments(schemas.StaffListArgs, location="query")
+    @blp.response(200, schemas.PetitionStaffListSchema)
+    def get(self, args):
+        """Petitions the signed-in staff member may see, filtered"""
+        page, limit = args.pop("page"), args.pop("limit")
+        items, total = queries.list_for_staff(principal=current_principal(), filters=args, page=page, limit=limit)
+        return {"items": items, "total": total, "page": page, "limit": limit}
+
+
+@blp.route("/<int:petition_id>")
+class PetitionDetail(MethodView):
+    @require_staff(*STAFF)
+    @blp.response(200, schemas.PetitionStaffSchema)
+    def get(self, petition_id):
+        """One petition with its audit trail, replies, internal notes and rating"""
+        return _detail(_load(petition_id))
+
+
+@blp.route("/<int:petition_id>/transitions")
+class Transitions(MethodView):
+    @require_staff(*STAFF)
+    @blp.arguments(schemas.TransitionRequestSchema)
+    @blp.response(200, schemas.PetitionStaffSchema)
+    @blp.alt_response(403, description="该角色不能执行此操作")
+    @blp.alt_response(409, description="当前状态不能执行此操作")
+    def post(self, data, petition_id):
+        """Take a workflow action: dispatch, transfer, accept, return, extension, reply, merge"""
+        petition = _load(petition_id)
+        service.transition(petition=petition, actor=current_principal(), **data)
+        return _detail(petition)
+
+
+@blp.route("/<int:petition_id>/replies")
+class Replies(MethodView):
+    @require_staff("clerk")
+    @blp.arguments(schemas.ReplyCreateSchema)
+    @blp.response(201, schemas.PetitionStaffSchema)
+    def post(self, data, petition_id):
+        """Answer the resident (答复); the same as the reply transition"""
+        petition = _load(petition_id)
+        service.transition(petition=petition, action="reply", actor=current_principal(), content=data["content"])
+        return _detail(petition)
+
+
+@blp.route("/<int:petition_id>/notes")
+class Notes(MethodView):
+    @require_staff(*STAFF)
+    @blp.arguments(schemas.NoteCreateSchema)
+    @blp.response(201, schemas.NoteSchema)
+    def post(self, data, petition_id):
+        """Add an internal note (never shown to the resident)"""
+        petition = _load(petition_id)
+        return service.add_note(petition=petition, staff_id=current_principal().id, body=data["body"])
+
+
+@blp.route("/<int:petition_id>/attachments/<int:photo_id>")
+class Attachment(MethodView):
+    @require_staff(*STAFF)
+    @blp.response(200, description="照片文件")
+    def get(self, petition_id, photo_id):
+        """Download a photo of a petition the staff member may see"""
+        return send_photo(_load(petition_id), photo_id)
+
+
+def send_photo(petition, photo_id: int):
+    """The photo's bytes, if it belongs to this (already authorised) petition."""
+    photo = next((p for p in petition.photos if p.id == photo_id), None)
+    if photo is None:
+        raise PetitionError(404, "照片不存在")
+    try:
+        data = get_storage().read(photo.storage_key)
+    except FileNotFoundError as exc:
+        raise PetitionError(404, "照片文件已不存在") from exc
+    response = send_file(io.BytesIO(data), mimetype=photo.content_type, max_age=0,
+                         download_name=f"{petition.number}-{photo.position + 1}.{photo.content_type.split('/')[1]}")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,1 @@
+"""Routing: the category → department table and the classifiers that pick a category."""

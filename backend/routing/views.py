@@ -1,0 +1,81 @@
+"""Routing API: suggestions for dispatchers and the bot, the routing table for supervisors."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from backend.core.security import current_principal, require_any, require_staff
+from backend.directory.schemas import DepartmentRefSchema
+from backend.petitions.errors import PetitionError
+from backend.routing import service
+
+blp = Blueprint("routing", __name__, url_prefix="/api/v1/routing", description="诉求分拨")
+
+
+class SuggestRequestSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+
+
+class AlternativeSchema(Schema):
+    department = fields.Nested(DepartmentRefSchema)
+    category = fields.String()
+    confidence = fields.Float()
+
+
+class SuggestionSchema(Schema):
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    category = fields.String(allow_none=True)
+    confidence = fields.Float()
+    confident = fields.Boolean()
+    alternatives = fields.List(fields.Nested(AlternativeSchema))
+
+
+class RuleSchema(Schema):
+    category = fields.String()
+    name = fields.String()
+    covers = fields.String()
+    department = fields.Nested(DepartmentRefSchema)
+    updated_at = fields.DateTime()
+
+
+class RuleListSchema(Schema):
+    items = fields.List(fields.Nested(RuleSchema))
+
+
+class RuleUpdateSchema(Schema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+@blp.route("/suggest")
+class Suggest(MethodView):
+    @require_any("staff", "service", roles=("dispatcher", "supervisor"))
+    @blp.arguments(SuggestRequestSchema)
+    @blp.response(200, SuggestionSchema)
+    def post(self, data):
+        """Which department a complaint text should go to, with alternatives"""
+        return service.suggest(text=data["text"])
+
+
+@blp.route("/rules")
+class Rules(MethodView):
+    @require_staff("dispatcher", "supervisor")
+    @blp.response(200, RuleListSchema)
+    def get(self):
+        """The routing table: category → department"""
+        return {"items": service.list_rules()}
+
+
+@blp.route("/rules/<string:category>")
+class Rule(MethodView):
+    @require_staff("supervisor")
+    @blp.arguments(RuleUpdateSchema)
+    @blp.response(200, RuleSchema)
+    def put(self, data, category):
+        """Route a category to another department"""
+        rule = service.get_rule(category=category)
+        if rule is None:
+            raise PetitionError(404, "分类不存在")
+        return service.set_department(rule=rule, department_code=data["department"], staff_id=current_principal().id)

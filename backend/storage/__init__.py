@@ -1,0 +1,1 @@
+"""Where uploaded files live, behind a small interface (local disk by default)."""
