@@ -11,6 +11,7 @@ from backend.core.security import current_principal, require_resident
 from backend.petitions import access, flows, intake, photos, public_schemas, queries, schemas, service
 from backend.petitions.errors import PetitionError
 from backend.petitions.views import send_photo
+from backend.residents import service as residents
 
 blp = Blueprint("mp_petitions", __name__, url_prefix="/api/mp/petitions", description="我的诉求")
 
@@ -23,7 +24,7 @@ CREATE_DOC = {"requestBody": {"content": {
 
 
 def _resident():
-    resident = intake.get_resident(resident_id=current_principal().id)
+    resident = residents.get(resident_id=current_principal().id)
     if resident is None:
         raise PetitionError(401, "请先登录")
     return resident
@@ -92,7 +93,7 @@ def _act(petition_id: int, action: str, **data):
 @blp.route("/<int:petition_id>/rating")
 class Rating(MethodView):
     @require_resident()
-    @blp.arguments(public_schemas.RateSchema)
+    @blp.arguments(public_schemas.PetitionRateSchema)
     @blp.response(200, public_schemas.PetitionPublicSchema)
     def post(self, data, petition_id):
         """Rate the answer 1–5 and say whether the problem is solved (closes the petition)"""
@@ -102,7 +103,7 @@ class Rating(MethodView):
 @blp.route("/<int:petition_id>/reopen")
 class Reopen(MethodView):
     @require_resident()
-    @blp.arguments(public_schemas.ReopenSchema)
+    @blp.arguments(public_schemas.PetitionReopenSchema)
     @blp.response(200, public_schemas.PetitionPublicSchema)
     def post(self, data, petition_id):
         """Ask for the petition to be handled again (once)"""
@@ -112,7 +113,7 @@ class Reopen(MethodView):
 @blp.route("/<int:petition_id>/withdraw")
 class Withdraw(MethodView):
     @require_resident()
-    @blp.arguments(public_schemas.ReasonSchema)
+    @blp.arguments(public_schemas.PetitionReasonSchema)
     @blp.response(200, public_schemas.PetitionPublicSchema)
     def post(self, data, petition_id):
         """Withdraw a petition that no department has accepted yet"""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from backend.core.security import Principal
-from backend.residents import service as residents
 from backend.petitions.errors import PetitionError
 from backend.petitions.models import Petition
+from backend.residents import service as residents
 
 OVERSIGHT_ROLES = ("dispatcher", "supervisor")
 

@@ -11,11 +11,12 @@ from backend.core.security import require_service
 from backend.directory.schemas import DepartmentRefSchema
 from backend.petitions import flows, intake, public_schemas, queries, schemas
 from backend.petitions.errors import invalid
+from backend.residents import service as residents
 
 blp = Blueprint("bot_petitions", __name__, url_prefix="/api/v1/bot/petitions", description="机器人诉求接口")
 
 
-class SenderArgs(Schema):
+class BotSenderArgs(Schema):
     sender_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}$"))
 
 
@@ -33,7 +34,7 @@ class BotPetitionListSchema(Schema):
 
 
 def _resident(sender_id: str):
-    resident = intake.get_resident(resident_id=int(sender_id))
+    resident = residents.get(resident_id=int(sender_id))
     if resident is None:
         raise invalid("sender_id", "找不到该居民，请先在小程序登录")
     return resident
@@ -55,7 +56,7 @@ class BotPetitions(MethodView):
         return petition, 201 if created else 200
 
     @require_service()
-    @blp.arguments(SenderArgs, location="query")
+    @blp.arguments(BotSenderArgs, location="query")
     @blp.response(200, BotPetitionListSchema)
     def get(self, args):
         """A resident's latest petitions"""

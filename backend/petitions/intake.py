@@ -30,11 +30,6 @@ _places: dict[str, tuple[float, dict]] = {}
 _places_lock = threading.Lock()
 
 
-def get_resident(*, resident_id: int) -> Resident | None:
-    """The resident filing, by id."""
-    return db.session.get(Resident, resident_id)
-
-
 def check_idempotency_key(key: str | None) -> str | None:
     """The header's key, or 422 when it is not 1–64 printable ASCII characters."""
     if key is None:

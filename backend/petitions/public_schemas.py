@@ -8,30 +8,31 @@ from backend.core.validation import PageArgs
 from backend.directory.schemas import DepartmentRefSchema
 from backend.petitions import states
 from backend.petitions import timeline as history
-from backend.petitions.schemas import RefSchema, _deadline
+from backend.petitions.schemas import _deadline
+from backend.residents.schemas import PlaceRefSchema
 
 
-class PhotoPublicSchema(Schema):
+class PetitionPhotoPublicSchema(Schema):
     id = fields.Integer()
     content_type = fields.String()
     size = fields.Integer()
     url = fields.Function(lambda ph: f"/api/mp/petitions/{ph.petition_id}/photos/{ph.id}")
 
 
-class ReplyPublicSchema(Schema):
+class PetitionReplyPublicSchema(Schema):
     content = fields.String()
     department = fields.Nested(DepartmentRefSchema)
     created_at = fields.DateTime()
 
 
-class RatingPublicSchema(Schema):
+class PetitionRatingPublicSchema(Schema):
     score = fields.Integer()
     resolved = fields.Boolean()
     comment = fields.String()
     created_at = fields.DateTime()
 
 
-class EventSchema(Schema):
+class PetitionEventSchema(Schema):
     action = fields.String()
     title = fields.String()
     status_label = fields.String()
@@ -60,33 +61,33 @@ class PetitionPublicListSchema(Schema):
 class PetitionPublicSchema(PetitionPublicListItemSchema):
     content = fields.String()
     urgency = fields.String()
-    street = fields.Nested(RefSchema)
-    community = fields.Nested(RefSchema, allow_none=True)
+    street = fields.Nested(PlaceRefSchema)
+    community = fields.Nested(PlaceRefSchema, allow_none=True)
     address = fields.String()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     contact_consent = fields.Boolean()
-    photos = fields.List(fields.Nested(PhotoPublicSchema))
-    replies = fields.List(fields.Nested(ReplyPublicSchema))
-    ratings = fields.List(fields.Nested(RatingPublicSchema))
-    timeline = fields.Function(lambda p: EventSchema(many=True).dump(history.events(p)))
+    photos = fields.List(fields.Nested(PetitionPhotoPublicSchema))
+    replies = fields.List(fields.Nested(PetitionReplyPublicSchema))
+    ratings = fields.List(fields.Nested(PetitionRatingPublicSchema))
+    timeline = fields.Function(lambda p: PetitionEventSchema(many=True).dump(history.events(p)))
     merged_into = fields.Function(lambda p: p.merged_into.number if p.merged_into else None)
     can_rate = fields.Function(lambda p: p.status == states.REPLIED)
     can_reopen = fields.Function(history.can_reopen)
     can_withdraw = fields.Function(lambda p: p.status in states.ACTIONS["withdraw"].sources)
 
 
-class RateSchema(Schema):
+class PetitionRateSchema(Schema):
     score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     resolved = fields.Boolean(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class ReasonSchema(Schema):
+class PetitionReasonSchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-class ReopenSchema(Schema):
+class PetitionReopenSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 

@@ -8,6 +8,7 @@ from backend.core.validation import PageArgs
 from backend.directory.schemas import DepartmentRefSchema
 from backend.petitions import states
 from backend.petitions.models import TYPES, URGENCIES
+from backend.residents.schemas import PlaceRefSchema
 
 CONTENT_LENGTH = (5, 1000)
 
@@ -53,12 +54,7 @@ def _deadline(moment) -> str:
     return deadline_day(moment)
 
 
-class RefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class TransitionRequestSchema(_Stripped):
+class PetitionTransitionRequestSchema(_Stripped):
     class Meta:
         unknown = EXCLUDE
 
@@ -70,15 +66,15 @@ class TransitionRequestSchema(_Stripped):
     target = fields.String(validate=validate.Length(max=20))
 
 
-class ReplyCreateSchema(Schema):
+class PetitionReplyCreateSchema(Schema):
     content = fields.String(required=True, validate=validate.Length(min=5, max=2000))
 
 
-class NoteCreateSchema(Schema):
+class PetitionNoteCreateSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class StaffListArgs(PageArgs):
+class PetitionStaffListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(states.STATES))
     queue = fields.String(validate=validate.OneOf(("manual",)))
     department = fields.String(validate=validate.Length(max=64))
@@ -90,7 +86,7 @@ class StaffListArgs(PageArgs):
     q = fields.String(validate=validate.Length(max=100))
 
 
-class TransitionStaffSchema(Schema):
+class PetitionTransitionStaffSchema(Schema):
     id = fields.Integer()
     action = fields.String()
     action_label = fields.Function(lambda t: states.ACTIONS[t.action].label)
@@ -104,21 +100,21 @@ class TransitionStaffSchema(Schema):
     at = fields.DateTime()
 
 
-class ReplySchema(Schema):
+class PetitionReplyStaffSchema(Schema):
     id = fields.Integer()
     content = fields.String()
     department = fields.Nested(DepartmentRefSchema)
     created_at = fields.DateTime()
 
 
-class NoteSchema(Schema):
+class PetitionNoteSchema(Schema):
     id = fields.Integer()
     staff_id = fields.Integer()
     body = fields.String()
     created_at = fields.DateTime()
 
 
-class RatingSchema(Schema):
+class PetitionRatingSchema(Schema):
     round = fields.Integer()
     score = fields.Integer()
     resolved = fields.Boolean()
@@ -126,7 +122,7 @@ class RatingSchema(Schema):
     created_at = fields.DateTime()
 
 
-class PhotoStaffSchema(Schema):
+class PetitionPhotoStaffSchema(Schema):
     id = fields.Integer()
     content_type = fields.String()
     size = fields.Integer()
@@ -146,7 +142,7 @@ class PetitionStaffListItemSchema(Schema):
     category = fields.String(allow_none=True)
     category_confidence = fields.Float(allow_none=True)
     department = fields.Nested(DepartmentRefSchema, allow_none=True)
-    street = fields.Nested(RefSchema)
+    street = fields.Nested(PlaceRefSchema)
     accept_by = fields.DateTime()
     reply_by = fields.DateTime()
     close_by = fields.DateTime()
@@ -163,7 +159,7 @@ class PetitionStaffListSchema(Schema):
     limit = fields.Integer()
 
 
-class ResidentStaffSchema(Schema):
+class PetitionResidentSchema(Schema):
     id = fields.Integer()
     nickname = fields.String()
     phone = fields.String(allow_none=True)
@@ -172,7 +168,7 @@ class ResidentStaffSchema(Schema):
 
 class PetitionStaffSchema(PetitionStaffListItemSchema):
     content = fields.String()
-    community = fields.Nested(RefSchema, allow_none=True)
+    community = fields.Nested(PlaceRefSchema, allow_none=True)
     address = fields.String()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
@@ -185,9 +181,9 @@ class PetitionStaffSchema(PetitionStaffListItemSchema):
     accepted_at = fields.DateTime(allow_none=True)
     replied_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
-    resident_info = fields.Nested(ResidentStaffSchema, data_key="resident")
-    photos = fields.List(fields.Nested(PhotoStaffSchema))
-    transitions = fields.List(fields.Nested(TransitionStaffSchema))
-    replies = fields.List(fields.Nested(ReplySchema))
-    notes = fields.List(fields.Nested(NoteSchema))
-    ratings = fields.List(fields.Nested(RatingSchema))
+    resident_info = fields.Nested(PetitionResidentSchema, data_key="resident")
+    photos = fields.List(fields.Nested(PetitionPhotoStaffSchema))
+    transitions = fields.List(fields.Nested(PetitionTransitionStaffSchema))
+    replies = fields.List(fields.Nested(PetitionReplyStaffSchema))
+    notes = fields.List(fields.Nested(PetitionNoteSchema))
+    ratings = fields.List(fields.Nested(PetitionRatingSchema))

@@ -29,7 +29,7 @@ def _detail(petition):
 @blp.route("")
 class Petitions(MethodView):
     @require_staff(*STAFF)
-    @blp.arguments(schemas.StaffListArgs, location="query")
+    @blp.arguments(schemas.PetitionStaffListArgs, location="query")
     @blp.response(200, schemas.PetitionStaffListSchema)
     def get(self, args):
         """Petitions the signed-in staff member may see, filtered"""
@@ -50,7 +50,7 @@ class PetitionDetail(MethodView):
 @blp.route("/<int:petition_id>/transitions")
 class Transitions(MethodView):
     @require_staff(*STAFF)
-    @blp.arguments(schemas.TransitionRequestSchema)
+    @blp.arguments(schemas.PetitionTransitionRequestSchema)
     @blp.response(200, schemas.PetitionStaffSchema)
     @blp.alt_response(403, description="该角色不能执行此操作")
     @blp.alt_response(409, description="当前状态不能执行此操作")
@@ -64,7 +64,7 @@ class Transitions(MethodView):
 @blp.route("/<int:petition_id>/replies")
 class Replies(MethodView):
     @require_staff("clerk")
-    @blp.arguments(schemas.ReplyCreateSchema)
+    @blp.arguments(schemas.PetitionReplyCreateSchema)
     @blp.response(201, schemas.PetitionStaffSchema)
     def post(self, data, petition_id):
         """Answer the resident (答复); the same as the reply transition"""
@@ -76,8 +76,8 @@ class Replies(MethodView):
 @blp.route("/<int:petition_id>/notes")
 class Notes(MethodView):
     @require_staff(*STAFF)
-    @blp.arguments(schemas.NoteCreateSchema)
-    @blp.response(201, schemas.NoteSchema)
+    @blp.arguments(schemas.PetitionNoteCreateSchema)
+    @blp.response(201, schemas.PetitionNoteSchema)
     def post(self, data, petition_id):
         """Add an internal note (never shown to the resident)"""
         petition = _load(petition_id)

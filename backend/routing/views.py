@@ -14,26 +14,26 @@ from backend.routing import service
 blp = Blueprint("routing", __name__, url_prefix="/api/v1/routing", description="诉求分拨")
 
 
-class SuggestRequestSchema(Schema):
+class RoutingSuggestRequestSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     street = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
 
 
-class AlternativeSchema(Schema):
+class RoutingAlternativeSchema(Schema):
     department = fields.Nested(DepartmentRefSchema)
     category = fields.String()
     confidence = fields.Float()
 
 
-class SuggestionSchema(Schema):
+class RoutingSuggestionSchema(Schema):
     department = fields.Nested(DepartmentRefSchema, allow_none=True)
     category = fields.String(allow_none=True)
     confidence = fields.Float()
     confident = fields.Boolean()
-    alternatives = fields.List(fields.Nested(AlternativeSchema))
+    alternatives = fields.List(fields.Nested(RoutingAlternativeSchema))
 
 
-class RuleSchema(Schema):
+class RoutingRuleSchema(Schema):
     category = fields.String()
     name = fields.String()
     covers = fields.String()
@@ -41,19 +41,19 @@ class RuleSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class RuleListSchema(Schema):
-    items = fields.List(fields.Nested(RuleSchema))
+class RoutingRuleListSchema(Schema):
+    items = fields.List(fields.Nested(RoutingRuleSchema))
 
 
-class RuleUpdateSchema(Schema):
+class RoutingRuleUpdateSchema(Schema):
     department = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 @blp.route("/suggest")
 class Suggest(MethodView):
     @require_any("staff", "service", roles=("dispatcher", "supervisor"))
-    @blp.arguments(SuggestRequestSchema)
-    @blp.response(200, SuggestionSchema)
+    @blp.arguments(RoutingSuggestRequestSchema)
+    @blp.response(200, RoutingSuggestionSchema)
     def post(self, data):
         """Which department a complaint text should go to, with alternatives"""
         return service.suggest(text=data["text"])
@@ -62,7 +62,7 @@ class Suggest(MethodView):
 @blp.route("/rules")
 class Rules(MethodView):
     @require_staff("dispatcher", "supervisor")
-    @blp.response(200, RuleListSchema)
+    @blp.response(200, RoutingRuleListSchema)
     def get(self):
         """The routing table: category → department"""
         return {"items": service.list_rules()}
@@ -71,8 +71,8 @@ class Rules(MethodView):
 @blp.route("/rules/<string:category>")
 class Rule(MethodView):
     @require_staff("supervisor")
-    @blp.arguments(RuleUpdateSchema)
-    @blp.response(200, RuleSchema)
+    @blp.arguments(RoutingRuleUpdateSchema)
+    @blp.response(200, RoutingRuleSchema)
     def put(self, data, category):
         """Route a category to another department"""
         rule = service.get_rule(category=category)
