@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import threading
 import time
 from datetime import date
@@ -11,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from backend.calendar.service import local_date
 from backend.core.models import utcnow
@@ -26,6 +27,7 @@ from backend.residents.models import Resident
 HASHED_FIELDS = ("type", "content", "street", "community", "address", "latitude", "longitude",
                  "contact_consent", "urgency")
 PLACES_CACHE_SECONDS = 300.0
+SQLITE_LOCK_RETRIES = 20
 _places: dict[str, tuple[float, dict]] = {}
 _places_lock = threading.Lock()
 
@@ -116,8 +118,8 @@ def submit(*, resident: Resident, data: dict, uploads: list, idempotency_key: st
         raise invalid("content", reason)
     stored = photo_store.store(uploads)
     try:
-        petition = _insert(resident, data, stored, street_id, community_id, idempotency_key, fingerprint, source)
-        db.session.commit()
+        petition = _insert_with_retry(resident, data, stored, street_id, community_id, idempotency_key,
+                                      fingerprint, source)
     except IntegrityError:
         db.session.rollback()
         photo_store.discard([key for _, key in stored])
@@ -130,6 +132,23 @@ def submit(*, resident: Resident, data: dict, uploads: list, idempotency_key: st
         photo_store.discard([key for _, key in stored])
         raise
     return petition, True
+
+
+def _insert_with_retry(*args) -> Petition:
+    # SQLite answers "database is locked" at once when concurrent deferred transactions both want to
+    # write; the loser simply tries again (PostgreSQL waits on the row lock instead and never gets here).
+    for attempt in range(SQLITE_LOCK_RETRIES):
+        try:
+            petition = _insert(*args)
+            db.session.commit()
+            return petition
+        except OperationalError as exc:
+            db.session.rollback()
+            locked = "database is locked" in str(exc.orig)
+            if not locked or attempt == SQLITE_LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1) + random.random() * 0.05)
+    raise AssertionError("unreachable")
 
 
 def _insert(resident, data, stored, street_id, community_id, key, fingerprint, source) -> Petition:
