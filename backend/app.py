@@ -13,6 +13,7 @@ from backend import seed
 from backend.core import errors
 from backend.core.masking import install_log_masking
 from backend.extensions import api, db, migrate, redis_store
+from backend.outbox import service as outbox
 from backend.residents import service as residents
 from backend.settings import Settings
 from integrations import wechat
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     redis_store.init_app(app)
     wechat.init_app(app)
+    outbox.init_app(app)
     app.config.setdefault("RESIDENT_LOADER", residents.exists)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

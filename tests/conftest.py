@@ -95,6 +95,8 @@ def _clear_redis(prefix: str) -> None:
         return
     try:
         keys = list(client.scan_iter(match=prefix + "*", count=500))
+        # RQ names its own keys; only the queue's name carries our prefix.
+        keys += list(client.scan_iter(match=f"rq:queue:{prefix}*", count=500))
         if keys:
             client.delete(*keys)
     except redis_lib.RedisError:
@@ -209,3 +211,36 @@ def fake_wechat(base_app):
             yield server
         finally:
             wechat.use_gateway(base_app, previous)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port (stop()/start() it to simulate an outage)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def worker_env(test_env, private_redis, fake_wechat) -> dict:
+    """Environment of a deployment on the test database, the private Redis and the fake WeChat."""
+    return {**test_env, "REDIS_URL": private_redis.url, "REDIS_PREFIX": f"test:{uuid.uuid4().hex[:8]}:",
+            "WECHAT_API_BASE": fake_wechat.url}
+
+
+@pytest.fixture
+def private_redis_app(base_app, worker_env):
+    """A second app on the test database whose Redis is `private_redis`; real commits, cleaned up after."""
+    app = create_app(Settings.from_env(worker_env), TESTING=True)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with base_app.app_context():
+            _truncate_non_reference(db.engine)

@@ -1,0 +1,163 @@
+"""Delivering due outbox messages: claim safely across workers, send, then mark sent or retry later."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import OperationalError
+
+from backend.core.models import utcnow
+from backend.extensions import db
+from backend.outbox import handlers
+from backend.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+# Claims are small so that sending a whole claim fits in its lease even when every call times out.
+CLAIM_SIZE = 10
+CALLS_PER_MESSAGE = 3  # token refresh + retried call, in the worst case
+
+
+@dataclass
+class DeliveryReport:
+    """What one deliver_due() call did."""
+
+    sent: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.sent) + len(self.retried) + len(self.failed)
+
+    def __iadd__(self, other: DeliveryReport) -> DeliveryReport:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        return self
+
+
+def _lease_seconds(count: int) -> int:
+    timeout = current_app.config["SETTINGS"].wechat_timeout
+    return int(30 + count * CALLS_PER_MESSAGE * timeout)
+
+
+def claim(limit: int) -> list[int]:
+    """Marks up to `limit` due messages as sending under a lease and returns their ids; commits.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED picks rows no other worker is claiming, then they are
+    updated in the same transaction. SQLite: one conditional UPDATE statement, which SQLite runs under
+    its database-wide write lock. A message whose lease expired (its worker died) is due again.
+    """
+    now = utcnow()
+    due = or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.locked_until < now),
+    )
+    picked = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        # Not as a subquery of the UPDATE: PostgreSQL may re-run such a subquery and overrun the LIMIT.
+        picked_ids = list(db.session.scalars(picked.with_for_update(skip_locked=True)))
+        if not picked_ids:
+            db.session.commit()
+            return []
+        target = OutboxMessage.id.in_(picked_ids)
+    else:
+        target = OutboxMessage.id.in_(picked.scalar_subquery())
+    statement = (
+        update(OutboxMessage).where(target, due)
+        .values(status="sending", locked_until=now + timedelta(seconds=_lease_seconds(limit)),
+                attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(_write(statement, returning=True))
+
+
+def _write(statement, *, returning: bool = False) -> list:
+    """Runs one write statement in its own transaction and commits; returns the rows it returned.
+
+    SQLite refuses to turn a read transaction into a write one after another connection wrote
+    ("database is locked" despite busy_timeout), so a write starts a fresh transaction and is
+    retried when it loses that race.
+    """
+    sqlite = db.engine.dialect.name == "sqlite"
+    for attempt in range(5):
+        try:
+            result = db.session.execute(statement)
+            rows = list(result.scalars()) if returning else []
+            db.session.commit()
+            return rows
+        except OperationalError:
+            db.session.rollback()
+            if not sqlite or attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return []
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential delay before the next attempt (base OUTBOX_RETRY_SECONDS, capped, ±10 % jitter)."""
+    base = current_app.config["SETTINGS"].outbox_retry_seconds
+    delay = min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    return delay * random.uniform(0.9, 1.1)
+
+
+def _deliver_one(message_id: int, report: DeliveryReport) -> None:
+    # The claim was a bulk UPDATE: refresh any copy this session already holds.
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None:
+        return
+    kind, attempts = message.kind, message.attempts
+    max_attempts = current_app.config["SETTINGS"].outbox_max_attempts
+    try:
+        handlers.handle(message)
+    except handlers.PermanentFailure as exc:
+        _mark(message_id, status="failed", last_error=str(exc)[:1000])
+        report.failed.append(message_id)
+        log.warning("outbox %s (%s) failed for good: %s", message_id, kind, exc)
+    except Exception as exc:  # noqa: BLE001 — any other failure is worth another attempt
+        error = f"{exc.__class__.__name__}: {exc}"[:1000]
+        if attempts >= max_attempts:
+            _mark(message_id, status="failed", last_error=error)
+            report.failed.append(message_id)
+            log.warning("outbox %s (%s) gave up after %s attempts: %s", message_id, kind, attempts, error)
+        else:
+            retry_at = utcnow() + timedelta(seconds=backoff_seconds(attempts))
+            _mark(message_id, status="pending", last_error=error, next_attempt_at=retry_at)
+            report.retried.append(message_id)
+    else:
+        _mark(message_id, status="sent", last_error=None, sent_at=utcnow())
+        report.sent.append(message_id)
+
+
+def _mark(message_id: int, **values) -> None:
+    # Ends the read transaction of the delivery first: the outcome is written in a fresh one.
+    db.session.rollback()
+    _write(
+        update(OutboxMessage).where(OutboxMessage.id == message_id)
+        .values(locked_until=None, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def deliver_due(limit: int = 100) -> DeliveryReport:
+    """Claims and delivers up to `limit` due messages; commits each outcome."""
+    report = DeliveryReport()
+    remaining = limit
+    while remaining > 0:
+        ids = claim(min(CLAIM_SIZE, remaining))
+        if not ids:
+            break
+        for message_id in ids:
+            _deliver_one(message_id, report)
+        remaining -= len(ids)
+    return report

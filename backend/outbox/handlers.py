@@ -1,0 +1,77 @@
+"""How each kind of outbox message is delivered; handlers raise PermanentFailure when retrying is pointless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+
+from backend.outbox.models import OutboxMessage
+
+Handler = Callable[[dict], None]
+_HANDLERS: dict[str, Handler] = {}
+
+# Subscription templates by the names callers use; the ids are deployment settings.
+TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id"}
+# WeChat rejects a "thing" value longer than 20 characters (errcode 47003).
+THING_MAX = 20
+
+
+class PermanentFailure(Exception):
+    """The message can never be delivered (refused, unknown resident, bad payload)."""
+
+
+def register_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Registers the delivery function of a message kind."""
+
+    def decorator(func: Handler) -> Handler:
+        _HANDLERS[kind] = func
+        return func
+
+    return decorator
+
+
+def handle(message: OutboxMessage) -> None:
+    """Delivers one message with its kind's handler."""
+    handler = _HANDLERS.get(message.kind)
+    if handler is None:
+        # Possibly written by a newer release during a rolling deploy: retry rather than drop it.
+        raise LookupError(f"no handler for outbox kind {message.kind!r}")
+    if not isinstance(message.payload, dict):
+        raise PermanentFailure("payload is not an object")
+    handler(message.payload)
+
+
+def _template_data(data: dict) -> dict:
+    """{"thing1": "已受理"} or {"thing1": {"value": "已受理"}} → WeChat's {"thing1": {"value": "已受理"}}."""
+    shaped = {}
+    for key, value in data.items():
+        text = str(value.get("value", "")) if isinstance(value, dict) else str(value)
+        if key.startswith("thing") and len(text) > THING_MAX:
+            text = text[: THING_MAX - 1] + "…"
+        shaped[key] = {"value": text}
+    return shaped
+
+
+@register_handler("wechat_subscribe")
+def send_wechat_subscribe(payload: dict) -> None:
+    """payload {"resident_id", "template", "data", "page"} → a subscription message to that resident."""
+    from backend.residents import service as residents
+    from integrations.wechat import WeChatError, get_gateway
+
+    resident_id, template, data = payload.get("resident_id"), payload.get("template"), payload.get("data")
+    if not isinstance(resident_id, int) or not isinstance(data, dict):
+        raise PermanentFailure("payload needs resident_id (int) and data (object)")
+    setting = TEMPLATE_SETTINGS.get(template)
+    if setting is None:
+        raise PermanentFailure(f"unknown template {template!r}")
+    resident = residents.get(resident_id=resident_id)
+    if resident is None:
+        raise PermanentFailure(f"resident {resident_id} no longer exists")
+    template_id = getattr(current_app.config["SETTINGS"], setting)
+    try:
+        get_gateway().send_subscribe_message(resident.openid, template_id, _template_data(data), payload.get("page"))
+    except WeChatError as exc:
+        if exc.permanent:
+            raise PermanentFailure(str(exc)) from exc
+        raise

@@ -1,0 +1,5 @@
+"""The worker process (`python -m backend.worker`): RQ jobs plus periodic jobs, or periodic jobs alone."""
+
+# Modules that call register_periodic() when imported; a domain adds its own here
+# (e.g. "backend.petitions.jobs" registering backend.petitions.flows:sweep_overdue).
+JOB_MODULES: tuple[str, ...] = ()

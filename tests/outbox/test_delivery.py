@@ -1,0 +1,171 @@
+"""Delivering outbox messages through the fake WeChat server: sent, retried, failed."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from backend.core.models import utcnow
+from backend.extensions import db
+from backend.outbox import handlers
+from backend.outbox.delivery import deliver_due
+from backend.outbox.models import OutboxMessage
+from backend.outbox.service import enqueue
+from backend.residents.models import Resident
+
+PAGE = "pages/petitions/detail?id=7"
+
+
+@pytest.fixture
+def resident_id(app):
+    with app.app_context():
+        resident = Resident(openid="o-outbox-1")
+        db.session.add(resident)
+        db.session.commit()
+        return resident.id
+
+
+def _notify(resident, key="petition:7:accepted", **payload):
+    body = {"resident_id": resident, "template": "petition_update",
+            "data": {"thing1": "路灯不亮", "phrase2": {"value": "已受理"}}, "page": PAGE, **payload}
+    message = enqueue(kind="wechat_subscribe", payload=body, dedupe_key=key)
+    db.session.commit()
+    return message.id
+
+
+def _message(message_id) -> OutboxMessage:
+    db.session.expire_all()
+    return db.session.get(OutboxMessage, message_id)
+
+
+def test_enqueue_is_idempotent_per_dedupe_key(app, resident_id):
+    with app.app_context():
+        first = _notify(resident_id)
+        second = _notify(resident_id)
+        assert first == second
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_due_message_is_sent_once_and_marked_sent(app, resident_id, fake_wechat):
+    with app.app_context():
+        message_id = _notify(resident_id)
+        report = deliver_due()
+        assert report.sent == [message_id]
+        assert deliver_due().claimed == 0
+        message = _message(message_id)
+        assert (message.status, message.attempts, message.last_error) == ("sent", 1, None)
+        assert message.sent_at is not None and message.locked_until is None
+        template_id = app.config["SETTINGS"].wechat_template_id
+    assert fake_wechat.messages() == [{
+        "touser": "o-outbox-1", "template_id": template_id, "page": PAGE,
+        "data": {"thing1": {"value": "路灯不亮"}, "phrase2": {"value": "已受理"}},
+    }]
+
+
+def test_wechat_failures_are_retried_with_exponential_backoff(app, resident_id, fake_wechat):
+    base = app.config["SETTINGS"].outbox_retry_seconds
+    with app.app_context():
+        message_id = _notify(resident_id)
+        fake_wechat.fail_next_sends(2)
+        before = utcnow()
+        assert deliver_due().retried == [message_id]
+        message = _message(message_id)
+        assert (message.status, message.attempts) == ("pending", 1)
+        assert "WeChatUnavailable" in message.last_error
+        first_delay = (message.next_attempt_at.replace(tzinfo=before.tzinfo) - before).total_seconds()
+        assert base * 0.9 - 1 <= first_delay <= base * 1.1 + 1
+        assert deliver_due().claimed == 0  # not due yet
+        _make_due(message_id)
+        assert deliver_due().retried == [message_id]
+        message = _message(message_id)
+        second_delay = (message.next_attempt_at.replace(tzinfo=before.tzinfo) - utcnow()).total_seconds()
+        assert base * 2 * 0.9 - 2 <= second_delay <= base * 2 * 1.1
+        _make_due(message_id)
+        assert deliver_due().sent == [message_id]
+        assert (_message(message_id).attempts, _message(message_id).last_error) == (3, None)
+    assert len(fake_wechat.messages()) == 1
+
+
+def _make_due(message_id):
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                       .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_a_message_fails_for_good_after_max_attempts(app, resident_id, fake_wechat):
+    max_attempts = app.config["SETTINGS"].outbox_max_attempts
+    with app.app_context():
+        message_id = _notify(resident_id)
+        db.session.execute(update(OutboxMessage).values(attempts=max_attempts - 1))
+        db.session.commit()
+        fake_wechat.fail_next_sends(1)
+        assert deliver_due().failed == [message_id]
+        message = _message(message_id)
+        assert (message.status, message.attempts) == ("failed", max_attempts)
+        assert "system error" in message.last_error
+
+
+def test_a_refused_subscription_is_final_and_not_retried(app, resident_id, fake_wechat):
+    fake_wechat.refuse("o-outbox-1")
+    with app.app_context():
+        message_id = _notify(resident_id)
+        assert deliver_due().failed == [message_id]
+        message = _message(message_id)
+        assert (message.status, message.attempts) == ("failed", 1)
+        assert "43101" in message.last_error
+        _make_due(message_id)
+        assert deliver_due().claimed == 0
+    assert fake_wechat.state.send_attempts == 1
+
+
+@pytest.mark.parametrize(("payload", "error"), [
+    ({"template": "no_such_template"}, "unknown template"),
+    ({"resident": 999_999}, "no longer exists"),
+    ({"resident": "7"}, "resident_id"),
+    ({"data": "已受理"}, "data"),
+])
+def test_undeliverable_payloads_fail_without_calling_wechat(app, resident_id, fake_wechat, payload, error):
+    with app.app_context():
+        message_id = _notify(**{"resident": resident_id, **payload})
+        assert deliver_due().failed == [message_id]
+        assert error in _message(message_id).last_error
+    assert fake_wechat.state.send_attempts == 0
+
+
+def test_unknown_kinds_wait_for_a_handler_instead_of_being_dropped(app):
+    with app.app_context():
+        message = enqueue(kind="future_kind", payload={}, dedupe_key="future:1")
+        db.session.commit()
+        assert deliver_due().retried == [message.id]
+        assert _message(message.id).status == "pending"
+
+
+def test_long_thing_values_are_cut_to_wechats_limit(app, resident_id, fake_wechat):
+    with app.app_context():
+        _notify(resident_id, data={"thing1": "小区门口的路灯已经连续三个晚上不亮了，请尽快维修"})
+        deliver_due()
+    value = fake_wechat.messages()[0]["data"]["thing1"]["value"]
+    assert len(value) == handlers.THING_MAX and value.endswith("…")
+
+
+def test_a_message_whose_worker_died_is_claimed_again_after_its_lease(app, resident_id, fake_wechat):
+    with app.app_context():
+        message_id = _notify(resident_id)
+        db.session.execute(update(OutboxMessage).values(status="sending", attempts=1,
+                                                        locked_until=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+        assert deliver_due().claimed == 0  # another worker still holds it
+        db.session.execute(update(OutboxMessage).values(locked_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        assert deliver_due().sent == [message_id]
+        assert _message(message_id).attempts == 2
+
+
+def test_flask_outbox_drain(app, resident_id, fake_wechat):
+    with app.app_context():
+        _notify(resident_id, key="a")
+        _notify(resident_id, key="b")
+    result = app.test_cli_runner().invoke(args=["outbox", "drain"])
+    assert result.exit_code == 0, result.output
+    assert "sent 2, retry later 0, failed 0" in result.output
+    assert len(fake_wechat.messages()) == 2
