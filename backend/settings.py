@@ -31,6 +31,13 @@ def _int(env: dict, name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(env: dict, name: str, default, parse=None):
+    value = (parse or _int)(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value!r}")
+    return value
+
+
 def _float(env: dict, name: str, default: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
@@ -130,11 +137,11 @@ class Settings:
             rasa_timeout=_float(env, "RASA_TIMEOUT", 3.0),
             routing_confidence_threshold=_float(env, "ROUTING_CONFIDENCE_THRESHOLD", 0.6),
             **wechat,
-            wechat_timeout=_float(env, "WECHAT_TIMEOUT", 5.0),
-            mp_login_max_per_ip=_int(env, "MP_LOGIN_MAX_PER_IP", 30),
-            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
-            outbox_retry_seconds=_int(env, "OUTBOX_RETRY_SECONDS", 30),
-            worker_sweep_seconds=_int(env, "WORKER_SWEEP_SECONDS", 15),
+            wechat_timeout=_positive(env, "WECHAT_TIMEOUT", 5.0, _float),
+            mp_login_max_per_ip=_positive(env, "MP_LOGIN_MAX_PER_IP", 30),
+            outbox_max_attempts=_positive(env, "OUTBOX_MAX_ATTEMPTS", 8),
+            outbox_retry_seconds=_positive(env, "OUTBOX_RETRY_SECONDS", 30),
+            worker_sweep_seconds=_positive(env, "WORKER_SWEEP_SECONDS", 15),
             routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "keyword"),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

@@ -78,6 +78,12 @@ def test_development_without_credentials_uses_the_fake_wechat_server():
     assert real.wechat_api_base == "https://api.weixin.qq.com"
 
 
+@pytest.mark.parametrize("name", ["WORKER_SWEEP_SECONDS", "OUTBOX_MAX_ATTEMPTS", "WECHAT_TIMEOUT", "MP_LOGIN_MAX_PER_IP"])
+def test_counts_and_intervals_must_be_positive(name):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, name: "0"})
+
+
 def test_unknown_environment_is_refused():
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "staging"})
