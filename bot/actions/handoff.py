@@ -1,0 +1,61 @@
+"""Human handoff (转人工) and the fallback that leads to it after two misunderstandings in a row."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from .backend import BackendClient, BackendError
+from .common import HOTLINE
+
+HANDOFF_DONE = (f"已为您转接人工。工作人员会在工作日 8:30–17:30 直接在这个对话里回复您，请留意消息；"
+                f"着急的话也可以拨打{HOTLINE}。")
+HANDOFF_FAILED = f"抱歉，转人工暂时没有成功。您可以直接拨打{HOTLINE}，工作人员会帮您处理。"
+FALLBACK_TEXT = ("不好意思，我没太看懂您的意思。可以换个说法试试，比如：\n"
+                 "· 上户口要带什么材料\n· 楼下饭店油烟太大（投诉）\n· 我的投诉怎么样了\n"
+                 "回复“菜单”看我能做什么，或说“转人工”找工作人员。")
+
+
+def request_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> None:
+    """Asks the backend for a human and tells the resident how they will be contacted."""
+    try:
+        BackendClient.from_env().request_handoff(tracker.sender_id, reason)
+    except BackendError:
+        dispatcher.utter_message(text=HANDOFF_FAILED)
+        return
+    dispatcher.utter_message(text=HANDOFF_DONE)
+
+
+def previous_user_intent(tracker: Tracker) -> str:
+    """The intent of the user message before the latest one ('' if there is none)."""
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_events) < 2:
+        return ""
+    return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name") or ""
+
+
+class ActionHumanHandoff(Action):
+    """The resident asked for a person."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        request_handoff(dispatcher, tracker, reason="resident_request")
+        return []
+
+
+class ActionHandleFallback(Action):
+    """First misunderstanding: ask to rephrase and show the menu; second in a row: hand off to a person."""
+
+    def name(self) -> Text:
+        return "action_handle_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if previous_user_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(text="看来我一直没听懂，抱歉！")
+            request_handoff(dispatcher, tracker, reason="repeated_fallback")
+            return []
+        dispatcher.utter_message(text=FALLBACK_TEXT)
+        return []
