@@ -38,6 +38,7 @@ BLUEPRINTS = (
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
     "backend.catalog.cli:catalog",
+    "backend.petitions.cli:petitions",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
