@@ -34,6 +34,7 @@ BLUEPRINTS = (
     "backend.petitions.bot_views:blp",
     "miniprogram_api.petitions:blp",
     "backend.routing.views:blp",
+    "backend.analytics.views:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
