@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from backend.calendar.service import BEIJING
-from backend.directory.service import get_department_by_code, get_street_by_code
+from backend.directory.service import get_department_by_code
 from backend.extensions import db
 from backend.petitions import intake
 from backend.petitions.models import PetitionRating
