@@ -78,6 +78,8 @@ class Settings:
     wechat_secret: str = ""
     wechat_api_base: str = ""
     wechat_template_id: str = ""
+    # Our data names (number, status_label…) → the template's keywords (character_string1, phrase2…).
+    wechat_template_fields: dict = field(default_factory=dict)
     wechat_timeout: float = 5.0
     mp_login_max_per_ip: int = 30
     outbox_max_attempts: int = 8
@@ -166,7 +168,20 @@ def _wechat(env: dict, dev_like: bool) -> dict:
         "wechat_secret": secret,
         "wechat_api_base": api_base or defaults.REAL_API_BASE,
         "wechat_template_id": template_id or defaults.FAKE_TEMPLATE_ID,
+        "wechat_template_fields": _pairs(env, "WECHAT_TEMPLATE_FIELDS", defaults.TEMPLATE_FIELDS),
     }
+
+
+def _pairs(env: dict, name: str, default: str) -> dict:
+    """"a=b,c=d" → {"a": "b", "c": "d"}."""
+    raw = env.get(name, "") or default
+    pairs = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, sep, value = (piece.strip() for piece in item.partition("="))
+        if not sep or not key or not value:
+            raise SettingsError(f"{name} must look like name=keyword1,other=keyword2, got {raw!r}")
+        pairs[key] = value
+    return pairs
 
 
 def _normalise_db_url(url: str) -> str:

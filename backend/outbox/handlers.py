@@ -13,8 +13,10 @@ _HANDLERS: dict[str, Handler] = {}
 
 # Subscription templates by the names callers use; the ids are deployment settings.
 TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id"}
-# WeChat rejects a "thing" value longer than 20 characters (errcode 47003).
-THING_MAX = 20
+# WeChat rejects values longer than these per keyword type (errcode 47003).
+VALUE_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32, "letter": 32,
+                "car_number": 8, "phone_number": 17}
+THING_MAX = VALUE_LIMITS["thing"]
 
 
 class PermanentFailure(Exception):
@@ -42,13 +44,15 @@ def handle(message: OutboxMessage) -> None:
     handler(message.payload)
 
 
-def _template_data(data: dict) -> dict:
-    """{"thing1": "已受理"} or {"thing1": {"value": "已受理"}} → WeChat's {"thing1": {"value": "已受理"}}."""
+def _template_data(data: dict, keywords: dict) -> dict:
+    """{"status_label": "已受理"} → WeChat's {"phrase2": {"value": "已受理"}}, cut to the keyword's limit."""
     shaped = {}
-    for key, value in data.items():
+    for name, value in data.items():
+        key = keywords.get(name, name)
         text = str(value.get("value", "")) if isinstance(value, dict) else str(value)
-        if key.startswith("thing") and len(text) > THING_MAX:
-            text = text[: THING_MAX - 1] + "…"
+        limit = VALUE_LIMITS.get(key.rstrip("0123456789"))
+        if limit and len(text) > limit:
+            text = text[: limit - 1] + "…" if key.startswith("thing") else text[:limit]
         shaped[key] = {"value": text}
     return shaped
 
@@ -68,9 +72,10 @@ def send_wechat_subscribe(payload: dict) -> None:
     resident = residents.get(resident_id=resident_id)
     if resident is None:
         raise PermanentFailure(f"resident {resident_id} no longer exists")
-    template_id = getattr(current_app.config["SETTINGS"], setting)
+    settings = current_app.config["SETTINGS"]
+    shaped = _template_data(data, settings.wechat_template_fields)
     try:
-        get_gateway().send_subscribe_message(resident.openid, template_id, _template_data(data), payload.get("page"))
+        get_gateway().send_subscribe_message(resident.openid, getattr(settings, setting), shaped, payload.get("page"))
     except WeChatError as exc:
         if exc.permanent:
             raise PermanentFailure(str(exc)) from exc

@@ -5,3 +5,5 @@ FAKE_API_BASE = "http://127.0.0.1:8010"
 FAKE_APPID = "wxfake00000000dev"
 FAKE_SECRET = "fake-wechat-secret-for-development"
 FAKE_TEMPLATE_ID = "fake-petition-update-template"
+# Keywords of the petition-update template (订阅消息「诉求处理进度通知」): 诉求编号, 处理状态, 更新时间, 备注.
+TEMPLATE_FIELDS = "number=character_string1,status_label=phrase2,time=time3,remark=thing4"

@@ -31,6 +31,18 @@ def openid_for(code: str) -> str:
     return "o" + hashlib.sha256(("openid:" + user).encode()).hexdigest()[:27]
 
 
+def _valid_data(data) -> bool:
+    """Like WeChat: every keyword is {"value": text}, and a "thing" holds at most 20 characters."""
+    if not isinstance(data, dict) or not data:
+        return False
+    for key, item in data.items():
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            return False
+        if key.startswith("thing") and len(item["value"]) > 20:
+            return False
+    return True
+
+
 class FakeState:
     """Everything the fake remembers; guarded by one lock because requests arrive on many threads."""
 
@@ -168,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._token_ok():
             return
         body = self._json()
-        if body is None or not body.get("touser") or not body.get("template_id") or not isinstance(body.get("data"), dict):
+        if body is None or not body.get("touser") or not body.get("template_id") or not _valid_data(body.get("data")):
             return self._error(47003, "argument invalid! data.param invalid")
         with self.state.lock:
             self.state.send_attempts += 1

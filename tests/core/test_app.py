@@ -84,6 +84,15 @@ def test_counts_and_intervals_must_be_positive(name):
         Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, name: "0"})
 
 
+def test_template_keywords_are_configurable():
+    base = {"APP_ENV": "development", "SECRET_KEY": "x" * 40}
+    assert Settings.from_env(base).wechat_template_fields["status_label"] == "phrase2"
+    custom = Settings.from_env({**base, "WECHAT_TEMPLATE_FIELDS": "number=character_string3, remark=thing9"})
+    assert custom.wechat_template_fields == {"number": "character_string3", "remark": "thing9"}
+    with pytest.raises(SettingsError, match="WECHAT_TEMPLATE_FIELDS"):
+        Settings.from_env({**base, "WECHAT_TEMPLATE_FIELDS": "number"})
+
+
 def test_unknown_environment_is_refused():
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "staging"})

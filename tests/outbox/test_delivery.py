@@ -12,6 +12,7 @@ from backend.outbox.delivery import deliver_due
 from backend.outbox.models import OutboxMessage
 from backend.outbox.service import enqueue
 from backend.residents.models import Resident
+from integrations.wechat import WeChatError, get_gateway
 
 PAGE = "pages/petitions/detail?id=7"
 
@@ -146,6 +147,25 @@ def test_long_thing_values_are_cut_to_wechats_limit(app, resident_id, fake_wecha
         deliver_due()
     value = fake_wechat.messages()[0]["data"]["thing1"]["value"]
     assert len(value) == handlers.THING_MAX and value.endswith("…")
+
+
+def test_petition_data_names_become_the_templates_keywords(app, resident_id, fake_wechat):
+    with app.app_context():
+        _notify(resident_id, data={"number": "JN20261125-0007", "status_label": "处理中（已转办）",
+                                   "time": "2026-11-25 11:30", "remark": "已转交江宁区城市管理局处理，请耐心等待结果"})
+        assert deliver_due().sent
+    assert fake_wechat.messages()[0]["data"] == {
+        "character_string1": {"value": "JN20261125-0007"}, "phrase2": {"value": "处理中（已"},
+        "time3": {"value": "2026-11-25 11:30"}, "thing4": {"value": "已转交江宁区城市管理局处理，请耐心等待…"},
+    }
+
+
+def test_the_fake_rejects_what_wechat_rejects(app, fake_wechat):
+    with app.app_context():
+        gateway = get_gateway()
+        with pytest.raises(WeChatError) as raised:
+            gateway.send_subscribe_message("o1", "tpl", {"thing1": {"value": "长" * 21}})
+        assert raised.value.errcode == 47003 and raised.value.permanent
 
 
 def test_a_message_whose_worker_died_is_claimed_again_after_its_lease(app, resident_id, fake_wechat):
