@@ -103,3 +103,10 @@ def test_token_of_a_deleted_resident_stops_working(app, client, fake_wechat):
         db.session.delete(service.get_by_openid(openid=openid_for("dave")))
         db.session.commit()
     assert client.get("/api/mp/me", headers=headers).status_code == 401
+
+
+def test_login_and_profile_are_in_the_openapi_document(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert set(paths["/api/mp/auth/login"]) == {"post"}
+    assert set(paths["/api/mp/me"]) == {"get", "patch"}
+    assert {"401", "429", "503"} <= set(paths["/api/mp/auth/login"]["post"]["responses"])
