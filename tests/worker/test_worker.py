@@ -113,3 +113,33 @@ def test_redis_down_loses_nothing_and_the_worker_delivers_exactly_once(
     assert len(messages) == 1
     assert messages[0]["data"] == {"thing1": {"value": "诉求已受理"}}
     assert _statuses(app) == [("sent", 1)]
+
+
+def test_worker_process_delivers_through_rq_and_stops_on_sigterm(private_redis_app, worker_env, fake_wechat):
+    from rq import Worker
+
+    app = private_redis_app
+    resident_id = _resident(app)
+    # An hour between sweeps: only the RQ job queued by the commit can deliver in time.
+    process = _worker({**worker_env, "WORKER_SWEEP_SECONDS": "3600"})
+    try:
+        with app.app_context():
+            connection = redis_store.client()
+            deadline = time.monotonic() + 30
+            while not Worker.all(connection=connection):
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the RQ worker did not register"
+                time.sleep(0.1)
+        time.sleep(0.5)  # let the start-up sweep finish before the commit
+        _notify(app, resident_id, "live:1")
+        deadline = time.monotonic() + 20
+        while not fake_wechat.messages():
+            assert time.monotonic() < deadline, "the RQ job did not deliver"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert len(fake_wechat.messages()) == 1
+    assert _statuses(app) == [("sent", 1)]
