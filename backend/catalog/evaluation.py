@@ -52,7 +52,7 @@ def evaluate(pairs: list[tuple[str, str]]) -> Report:
     """Searches every question among published items and counts top-1 and top-3 hits."""
     report = Report()
     for question, expected in pairs:
-        codes = [hit.code for hit in search.search(query=question)[:3]]
+        codes = [hit.code for hit in search.search(query=question, limit=3)]
         report.total += 1
         report.top1 += bool(codes) and codes[0] == expected
         if expected in codes:

@@ -1,9 +1,8 @@
-"""Catalog search: a per-process copy of the database index, checked against the latest revision on
-every query, ranked with field-weighted BM25-style scores, phrase boosts and synonyms."""
+"""Catalog search: a per-process copy of the database index (catalog_search_terms), checked against the
+latest committed revision on every query and brought up to date incrementally; ranking.py scores it."""
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,21 +10,14 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
-from backend.catalog import text
+from backend.catalog import ranking, text
+from backend.catalog.index import WEAK_FIELDS
 from backend.catalog.models import SearchRevision, SearchTerm, ServiceItem, ServiceItemTheme
+from backend.catalog.ranking import Hit
 from backend.directory.models import Department
 from backend.extensions import db
 
 MAX_QUERY_LENGTH = 200
-WORD_WEIGHT = 1.0
-SYNONYM_WEIGHT = 0.8
-BIGRAM_WEIGHT = 0.35
-# A name or alias that the question contains (or that contains the question) is the strongest signal.
-PHRASE_BONUS = 40.0
-SYNONYM_PHRASE_BONUS = 15.0
-BONUS_CANDIDATES = 200
-# Results scoring below this share of the best one are noise (a shared bigram, a common material).
-RELATIVE_CUTOFF = 0.15
 
 
 @dataclass(frozen=True)
@@ -49,14 +41,11 @@ class Snapshot:
     entries: dict[int, Entry] = field(default_factory=dict)
     postings: dict[str, dict[int, float]] = field(default_factory=dict)
     terms_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Largest weight in each posting, computed when ranking first needs it; cleared on every change.
+    max_weight: dict[str, float] = field(default_factory=dict)
+    allowed: dict[tuple, frozenset[int]] = field(default_factory=dict)
+    document_frequency: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@dataclass(frozen=True)
-class Hit:
-    item_id: int
-    code: str
-    score: float
 
 
 def _snapshot() -> Snapshot:
@@ -87,22 +76,37 @@ def _load_entries(snapshot: Snapshot, since: int | None) -> set[int]:
     return loaded
 
 
-def _load_postings(snapshot: Snapshot, since: int | None) -> None:
-    query = select(SearchTerm.item_id, SearchTerm.term, SearchTerm.weight).order_by(
-        SearchTerm.item_id, SearchTerm.term, SearchTerm.field
-    )
+def _posting_rows(since: int | None):
     if since is not None:
-        query = query.join(ServiceItem).where(ServiceItem.search_revision > since)
+        return db.session.execute(
+            select(SearchTerm.item_id, SearchTerm.term, SearchTerm.field, SearchTerm.weight).join(ServiceItem)
+            .where(ServiceItem.search_revision > since)
+        ).all()
+    # The full load reads millions of rows at 10,000 items: plain DB-API tuples in table order.
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT item_id, term, field, weight FROM catalog_search_terms")
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _load_postings(snapshot: Snapshot, since: int | None) -> None:
+    postings = snapshot.postings
     terms_of: dict[int, list[str]] = defaultdict(list)
-    for item_id, term, weight in db.session.execute(query):
-        posting = snapshot.postings.get(term)
+    weak = {field: ranking.WEAK for field in WEAK_FIELDS}
+    for item_id, term, field_name, weight in _posting_rows(since):
+        key = weak.get(field_name, "") + term
+        posting = postings.get(key)
         if posting is None:
-            posting = snapshot.postings[term] = {}
+            posting = postings[key] = {}
         if item_id in posting:
-            posting[item_id] += weight
+            # Weights have 4 decimals: rounding each sum makes it independent of the row order,
+            # so every process and both databases get bit-identical scores.
+            posting[item_id] = round(posting[item_id] + weight, 4)
         else:
             posting[item_id] = weight
-            terms_of[item_id].append(term)
+            terms_of[item_id].append(key)
     for item_id, terms in terms_of.items():
         snapshot.terms_of[item_id] = tuple(terms)
 
@@ -129,6 +133,9 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
             since = snapshot.revision
             changed = set(db.session.scalars(select(ServiceItem.id).where(ServiceItem.search_revision > since)))
             _forget(snapshot, changed)
+            snapshot.max_weight.clear()
+            snapshot.allowed.clear()
+            snapshot.document_frequency.clear()
             _load_entries(snapshot, since=since)
             _load_postings(snapshot, since=since)
             snapshot.revision, snapshot.token = rows[-1].revision, rows[-1].token
@@ -140,90 +147,31 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
     snapshot.entries.clear()
     snapshot.postings.clear()
     snapshot.terms_of.clear()
+    snapshot.max_weight.clear()
+    snapshot.allowed.clear()
+    snapshot.document_frequency.clear()
     _load_entries(snapshot, since=None)
     _load_postings(snapshot, since=None)
     snapshot.revision, snapshot.token = (latest.revision, latest.token) if latest else (-1, "")
     return snapshot
 
 
-def query_terms(query: str) -> dict[str, float]:
-    """The weighted terms of a question: its words, synonym expansions and bigrams."""
-    weights: dict[str, float] = {}
-
-    def add(term: str, weight: float) -> None:
-        if weights.get(term, 0.0) < weight:
-            weights[term] = weight
-
-    for word in text.words(query):
-        add(word, WORD_WEIGHT)
-    for canonical in text.synonym_expansions(query):
-        for word in text.words(canonical):
-            add(word, SYNONYM_WEIGHT)
-    for gram in text.bigrams(query):
-        add(gram, BIGRAM_WEIGHT)
-    return weights
-
-
-def _phrase_bonus(entry: Entry, query: str, canonicals: list[str]) -> float:
-    best = 0.0
-    for phrase in entry.phrases:
-        if phrase == query:
-            return PHRASE_BONUS * 1.5
-        if phrase in query:
-            best = max(best, PHRASE_BONUS * (0.5 + 0.5 * len(phrase) / len(query)))
-        elif len(query) > 1 and query in phrase:
-            best = max(best, PHRASE_BONUS * (0.5 + 0.5 * len(query) / len(phrase)))
-        for canonical in canonicals:
-            if len(canonical) > 1 and (canonical in phrase or phrase in canonical):
-                best = max(best, SYNONYM_PHRASE_BONUS)
-    return best
-
-
-def _accepts(entry: Entry, *, status: str | None, theme: str | None, department: str | None,
-             audience: str | None) -> bool:
-    return not (
-        (status and entry.status != status)
-        or (theme and theme not in entry.themes)
-        or (department and entry.department != department)
-        or (audience and entry.audience != audience)
-    )
-
-
-def search(*, query: str, status: str | None = "published", theme: str | None = None,
-           department: str | None = None, audience: str | None = None) -> list[Hit]:
-    """Ranks the items that match a question (best first; ties by code)."""
+def search_page(*, query: str, status: str | None = "published", theme: str | None = None,
+                department: str | None = None, audience: str | None = None, offset: int = 0,
+                limit: int | None = None) -> tuple[list[Hit], int]:
+    """One page of the items that match a question (best first; ties by code) and their number."""
     normalized = text.normalize(query)[:MAX_QUERY_LENGTH]
-    weights = query_terms(normalized)
-    if not weights:
-        return []
     snapshot = _snapshot()
     with snapshot.lock:
         refresh(snapshot)
-        return _rank(snapshot, normalized, weights, status=status, theme=theme,
-                     department=department, audience=audience)
+        weights = ranking.query_terms(normalized, snapshot.postings)
+        if not weights:
+            return [], 0
+        hits, total = ranking.rank(snapshot, normalized, weights, want=None if limit is None else offset + limit,
+                                   status=status, theme=theme, department=department, audience=audience)
+    return hits[offset:], total
 
 
-def _rank(snapshot: Snapshot, normalized: str, weights: dict[str, float], **filters) -> list[Hit]:
-    entries = snapshot.entries
-    total = len(entries) or 1
-    scores: dict[int, float] = defaultdict(float)
-    for term in sorted(weights):
-        posting = snapshot.postings.get(term)
-        if not posting:
-            continue
-        df = len(posting)
-        factor = weights[term] * math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for item_id, weight in posting.items():
-            scores[item_id] += factor * weight
-    accepted = [(item_id, score) for item_id, score in scores.items() if _accepts(entries[item_id], **filters)]
-    if not accepted:
-        return []
-    canonicals = text.synonym_expansions(normalized)
-    accepted.sort(key=lambda pair: (-pair[1], entries[pair[0]].code))
-    boosted = [
-        (item_id, score + _phrase_bonus(entries[item_id], normalized, canonicals))
-        for item_id, score in accepted[:BONUS_CANDIDATES]
-    ] + accepted[BONUS_CANDIDATES:]
-    boosted.sort(key=lambda pair: (-round(pair[1], 9), entries[pair[0]].code))
-    floor = boosted[0][1] * RELATIVE_CUTOFF
-    return [Hit(item_id, entries[item_id].code, round(score, 6)) for item_id, score in boosted if score >= floor]
+def search(*, query: str, limit: int | None = None, **filters) -> list[Hit]:
+    """The items that match a question, best first (the first `limit` of them, or all)."""
+    return search_page(query=query, limit=limit, **filters)[0]

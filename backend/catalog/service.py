@@ -60,8 +60,9 @@ def find_items(
     """Searches (ranked by relevance) or browses (by department, then code) the catalog, one page."""
     offset = (page - 1) * limit
     if query and query.strip():
-        hits = search.search(query=query, status=status, theme=theme, department=department, audience=audience)
-        return Page(_by_ids([hit.item_id for hit in hits[offset:offset + limit]]), len(hits), page, limit)
+        hits, total = search.search_page(query=query, status=status, theme=theme, department=department,
+                                         audience=audience, offset=offset, limit=limit)
+        return Page(_by_ids([hit.item_id for hit in hits]), total, page, limit)
     conditions = []
     if status:
         conditions.append(ServiceItem.status == status)

@@ -70,25 +70,30 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return {term: tuple(values) for term, values in table.items()}
 
 
-def words(text: str) -> list[str]:
-    """jieba search-mode words of a text, without stopwords and punctuation."""
+# Catalog texts repeat a lot (materials, common aliases) and so do questions: tokenise each once.
+@lru_cache(maxsize=65536)
+def words(text: str, for_search: bool = True) -> tuple[str, ...]:
+    """jieba words of a text without stopwords and punctuation: search mode (long words and their
+    parts, for the index) or precise mode (each word once, for questions)."""
     text = normalize(text)
     if not text:
-        return []
-    return [
-        word for word in tokenizer().lcut_for_search(text, HMM=False)
+        return ()
+    cut = tokenizer().lcut_for_search if for_search else tokenizer().lcut
+    return tuple(
+        word for word in cut(text, HMM=False)
         if word not in STOPWORDS and _TOKEN_CHARS.fullmatch(word) and len(word) <= MAX_TERM_LENGTH
-    ]
+    )
 
 
-def bigrams(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def bigrams(text: str) -> tuple[str, ...]:
     """Character bigrams of each run of letters and digits (the fallback for unknown words and typos)."""
-    grams = []
+    grams: list[str] = []
     for run in _TOKEN_CHARS.findall(normalize(text)):
         if len(run) == 1:
             continue
         grams.extend(BIGRAM_PREFIX + run[i:i + 2] for i in range(len(run) - 1) if run[i:i + 2] not in STOPWORDS)
-    return grams
+    return tuple(grams)
 
 
 def synonym_expansions(text: str) -> list[str]:

@@ -1,0 +1,118 @@
+"""Loopback load generation for the benchmarks: a gunicorn server and a bounded threaded client."""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import jsonify
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def bench_app():
+    """The real app plus /bench/ping, a JSON endpoint that does no work (the throughput baseline)."""
+    from backend.app import create_app
+
+    app = create_app()
+    app.add_url_rule("/bench/ping", "bench_ping", lambda: jsonify(status="ok"))
+    return app
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, workers: int = 2, timeout: float = 60.0) -> Server:
+    """Starts gunicorn on a free loopback port with the bench app; waits until it answers."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development", "SECRET_KEY": "b" * 48,
+           "REDIS_URL": "", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",
+         "bench.load:bench_app()"],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            status, _ = _get(port, "/bench/ping")
+            if status == 200:
+                return Server(process, port)
+        except OSError:
+            time.sleep(0.2)
+    stop_gunicorn(Server(process, port))
+    raise RuntimeError("gunicorn did not start in time")
+
+
+def stop_gunicorn(server: Server) -> None:
+    """Stops the gunicorn master we started (it stops its workers)."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def http_throughput(port: int, paths: list[str], *, seconds: float, threads: int,
+                    max_requests: int = 100_000) -> dict:
+    """Requests per second of GETs over the paths, from `threads` clients, bounded in time and count."""
+    counter = itertools.count()
+    lock = threading.Lock()
+    done, errors = [0], [0]
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            number = next(counter)
+            if number >= max_requests:
+                return
+            try:
+                status, _ = _get(port, paths[number % len(paths)])
+                ok = status == 200
+            except OSError:
+                ok = False
+            with lock:
+                done[0] += ok
+                errors[0] += not ok
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(seconds + 15)
+    elapsed = time.monotonic() - started
+    return {"rps": done[0] / elapsed if elapsed else 0.0, "requests": done[0], "errors": errors[0]}

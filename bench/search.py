@@ -1,0 +1,202 @@
+"""Catalog search benchmark: 10,000 synthetic items, in-process latency, then HTTP throughput of
+/api/mp/services?q=… against a trivial JSON endpoint of the same app under gunicorn (2 workers).
+
+    python -m bench.search [--items 10000] [--seconds 5] [--threads 8]
+
+Runs on a temporary SQLite database, and also on a temporary PostgreSQL database when DATABASE_URL
+is set. All traffic goes to 127.0.0.1; every loop is bounded in requests and seconds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.load import http_throughput, start_gunicorn, stop_gunicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+ITEMS_FILE = ROOT / "backend" / "catalog" / "data" / "items.json"
+EVAL_FILE = ROOT / "tests" / "catalog" / "data" / "search_eval.tsv"
+QUALIFIERS = ["", "（个人）", "（企业）", "变更", "注销", "补领", "延续", "首次申请", "（跨省通办）", "备案", "年度审核"]
+PLACES = ["东山", "秣陵", "汤山", "淳化", "禄口", "江宁", "谷里", "湖熟", "横溪", "麒麟"]
+
+
+def synthetic_rows(count: int, seed: int = 20261125) -> list[dict]:
+    """Items recombined from the demo catalog: names with qualifiers, mixed aliases and materials."""
+    rng = random.Random(seed)
+    demo = json.loads(ITEMS_FILE.read_text(encoding="utf-8"))
+    aliases = sorted({alias for item in demo for alias in item["aliases"]})
+    keywords = sorted({word for item in demo for word in item["keywords"]})
+    materials = [material for item in demo for material in item["materials"]]
+    rows = []
+    for number in range(count):
+        base, other = rng.choice(demo), rng.choice(demo)
+        name = f"{rng.choice(PLACES)}{base['name']}{rng.choice(QUALIFIERS)}"[:128]
+        rows.append({
+            **{key: base[key] for key in ("department", "audience", "themes", "conditions", "steps", "places",
+                                          "fee", "faq", "legal_time_limit_days", "promised_time_limit_days")},
+            "code": f"BENCH-{number:05d}",
+            "name": name,
+            "aliases": rng.sample(base["aliases"], min(3, len(base["aliases"]))) + rng.sample(aliases, 3),
+            "keywords": rng.sample(base["keywords"], min(3, len(base["keywords"]))) + rng.sample(keywords, 2),
+            "summary": base["summary"],
+            "materials": rng.sample(base["materials"], min(3, len(base["materials"])))
+            + rng.sample(materials, rng.randint(1, 3)),
+            "online_url": None,
+            "status": "draft" if rng.random() < 0.05 else "published",
+        })
+        rows[-1]["themes"] = list(dict.fromkeys(base["themes"] + other["themes"][:1]))
+    return rows
+
+
+def queries(count: int = 300, seed: int = 7) -> list[str]:
+    """Residents' questions from the evaluation set, plus demo names, aliases and bare keywords."""
+    rng = random.Random(seed)
+    found = [line.split("\t")[0] for line in EVAL_FILE.read_text(encoding="utf-8").splitlines()[1:] if "\t" in line]
+    demo = json.loads(ITEMS_FILE.read_text(encoding="utf-8"))
+    found += [item["name"] for item in demo] + [alias for item in demo for alias in item["aliases"][:2]]
+    found += [word for item in demo for word in item["keywords"][:1]]
+    rng.shuffle(found)
+    return found[:count]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def build_database(url: str, rows: list[dict]) -> dict:
+    """Migrates a database, loads the directory and the synthetic items; returns timings."""
+    from flask_migrate import upgrade
+
+    from backend.app import create_app
+    from backend.catalog import service
+    from backend.directory import seed as directory_seed
+    from backend.extensions import db
+    from backend.settings import Settings
+
+    app = create_app(Settings.from_env({"APP_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "b" * 48}))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        directory_seed.load()
+        started = time.perf_counter()
+        service.import_items(rows=rows)
+        imported = time.perf_counter() - started
+        db.session.remove()
+    return {"app": app, "import_s": imported}
+
+
+def measure_in_process(app, sample: list[str], rounds: int = 3) -> dict:
+    """p50/p95 of search (ranking only) and of a full results page, after a warm-up."""
+    from backend.catalog import search, service
+    from backend.extensions import db
+
+    with app.app_context():
+        started = time.perf_counter()
+        search.search(query="身份证")
+        warmup = time.perf_counter() - started
+        ranking, page = [], []
+        for _ in range(rounds):
+            for query in sample:
+                started = time.perf_counter()
+                search.search(query=query)
+                ranking.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                service.find_items(query=query, limit=10)
+                page.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    return {
+        "warmup_s": warmup,
+        "search_p50_ms": statistics.median(ranking), "search_p95_ms": _percentile(ranking, 0.95),
+        "page_p50_ms": statistics.median(page), "page_p95_ms": _percentile(page, 0.95),
+    }
+
+
+def _temporary_postgres(base: str) -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from backend.settings import Settings
+
+    url = make_url(Settings.from_env({"DATABASE_URL": base, "APP_ENV": "test"}).database_url)
+    name = f"zhijian_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def run_backend(label: str, url: str, rows: list[dict], sample: list[str], args) -> dict:
+    """Everything for one database: load, in-process latency, HTTP throughput."""
+    built = build_database(url, rows)
+    print(f"[{label}] 导入 {len(rows)} 个事项（含建索引）：{built['import_s']:.1f} s", flush=True)
+    latency = measure_in_process(built["app"], sample)
+    print(f"[{label}] 进程内搜索（{len(sample)} 个查询 × 3 轮）：首次加载索引 {latency['warmup_s']:.2f} s；"
+          f"排序 p50 {latency['search_p50_ms']:.2f} ms，p95 {latency['search_p95_ms']:.2f} ms；"
+          f"整页结果（limit=10）p50 {latency['page_p50_ms']:.2f} ms，p95 {latency['page_p95_ms']:.2f} ms", flush=True)
+    with built["app"].app_context():
+        from backend.extensions import db
+
+        db.engine.dispose()
+    server = start_gunicorn(url, workers=2)
+    try:
+        search_paths = [f"/api/mp/services?q={_quote(query)}&limit=10" for query in sample]
+        # Warm both workers (jieba and the index load once per process) before measuring.
+        http_throughput(server.port, search_paths, seconds=min(20.0, args.seconds * 3), threads=args.threads,
+                        max_requests=400)
+        trivial = http_throughput(server.port, ["/bench/ping"], seconds=args.seconds, threads=args.threads)
+        searched = http_throughput(server.port, search_paths, seconds=args.seconds, threads=args.threads)
+    finally:
+        stop_gunicorn(server)
+    ratio = searched["rps"] / trivial["rps"] if trivial["rps"] else 0.0
+    print(f"[{label}] gunicorn 2 workers，{args.threads} 个并发客户端线程，各 {args.seconds:.0f} s：")
+    print(f"[{label}]   /bench/ping（不查库的 JSON）：{trivial['rps']:.0f} req/s（错误 {trivial['errors']}）")
+    print(f"[{label}]   /api/mp/services?q=…&limit=10：{searched['rps']:.0f} req/s（错误 {searched['errors']}）")
+    print(f"[{label}]   比值 {ratio:.0%}（目标 ≥ 50%）", flush=True)
+    return {**latency, "import_s": built["import_s"], "ping_rps": trivial["rps"], "search_rps": searched["rps"],
+            "ratio": ratio}
+
+
+def _quote(query: str) -> str:
+    from urllib.parse import quote
+
+    return quote(query, safe="")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark and prints every figure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    rows, sample = synthetic_rows(args.items), queries()
+    print(f"合成事项 {len(rows)} 个，查询 {len(sample)} 个", flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        results["sqlite"] = run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", rows, sample, args)
+        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            url, drop = _temporary_postgres(os.environ["DATABASE_URL"])
+            try:
+                results["postgresql"] = run_backend("PostgreSQL", url, rows, sample, args)
+            finally:
+                drop()
+    print(json.dumps(results, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
