@@ -26,6 +26,13 @@ def bench_app():
 
     app = create_app()
     app.add_url_rule("/bench/ping", "bench_ping", lambda: jsonify(status="ok"))
+
+    @app.after_request
+    def tag_worker(response):
+        # Lets the warm-up see that every worker has loaded jieba and the index.
+        response.headers["X-Bench-Worker"] = str(os.getpid())
+        return response
+
     return app
 
 
@@ -48,7 +55,7 @@ def start_gunicorn(database_url: str, workers: int = 2, timeout: float = 60.0) -
            "REDIS_URL": "", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",
-         "bench.load:bench_app()"],
+         "--timeout", "180", "bench.load:bench_app()"],
         cwd=ROOT, env=env,
     )
     deadline = time.monotonic() + timeout
@@ -77,13 +84,45 @@ def stop_gunicorn(server: Server) -> None:
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    status, body, _ = _request(port, path)
+    return status, body
+
+
+def _request(port: int, path: str, timeout: float = 60) -> tuple[int, bytes, str]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.getheader("X-Bench-Worker", "")
     finally:
         connection.close()
+
+
+def warm_up(port: int, paths: list[str], workers: int, *, seconds: float = 120.0, threads: int = 4) -> int:
+    """Sends requests until every worker has answered one quickly (bounded in time); returns the count."""
+    fast: set[str] = set()
+    sent = itertools.count()
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < deadline and len(fast) < workers:
+            number = next(sent)
+            started = time.monotonic()
+            try:
+                status, _, worker = _request(port, paths[number % len(paths)], timeout=seconds)
+            except OSError:
+                continue
+            if status == 200 and time.monotonic() - started < 0.5:
+                fast.add(worker)
+
+    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(seconds + 5)
+    if len(fast) < workers:
+        raise RuntimeError("the workers did not warm up in time")
+    return next(sent)
 
 
 def http_throughput(port: int, paths: list[str], *, seconds: float, threads: int,

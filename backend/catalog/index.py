@@ -19,7 +19,7 @@ FIELD_BOOSTS = {
 # Fields that hint rather than name (ranking keeps their postings apart, see ranking.py).
 WEAK_FIELDS = frozenset({"summary", "material", "faq", "theme"})
 # Bigrams only for the short fields: they catch unknown words and typos without bloating the index.
-BIGRAM_BOOSTS = {"name": 3.0, "alias": 2.5, "keyword": 2.0, "material": 0.5}
+BIGRAM_BOOSTS = {"name": 3.0, "alias": 2.5, "keyword": 2.0}
 # Revisions older than this many are forgotten; a process that far behind reloads everything.
 KEEP_REVISIONS = 1000
 CHUNK = 2000

@@ -26,7 +26,7 @@ PHRASE_BONUS = 40.0
 SYNONYM_PHRASE_BONUS = 15.0
 BONUS_CANDIDATES = 50
 # Results scoring below this share of the best one are noise (a shared bigram, a common material).
-RELATIVE_CUTOFF = 0.15
+RELATIVE_CUTOFF = 0.25
 
 
 @dataclass(frozen=True)
@@ -95,24 +95,6 @@ def _allowed(snapshot: Snapshot, filters: dict) -> frozenset[int]:
     return allowed
 
 
-def _max_weight(snapshot: Snapshot, key: str, posting: dict[int, float]) -> float:
-    value = snapshot.max_weight.get(key)
-    if value is None:
-        value = snapshot.max_weight[key] = max(posting.values())
-    return value
-
-
-def _document_frequency(snapshot: Snapshot, term: str, strong: dict | None, weak: dict | None) -> int:
-    value = snapshot.document_frequency.get(term)
-    if value is None:
-        if strong and weak:
-            value = len(strong.keys() | weak.keys())
-        else:
-            value = len(strong or weak or ())
-        snapshot.document_frequency[term] = value
-    return value
-
-
 def _lists(snapshot: Snapshot, weights: dict[str, float]) -> list[tuple]:
     """(length, key, posting, factor, bound) for the strong- and weak-field postings of each term."""
     total = len(snapshot.entries) or 1
@@ -121,11 +103,11 @@ def _lists(snapshot: Snapshot, weights: dict[str, float]) -> list[tuple]:
         strong, weak = snapshot.postings.get(term), snapshot.postings.get(WEAK + term)
         if not strong and not weak:
             continue
-        df = _document_frequency(snapshot, term, strong, weak)
+        df = snapshot.document_frequency[term]
         factor = weight * math.log(1 + (total - df + 0.5) / (df + 0.5))
         for key, posting in ((term, strong), (WEAK + term, weak)):
             if posting:
-                lists.append((len(posting), key, posting, factor, factor * _max_weight(snapshot, key, posting)))
+                lists.append((len(posting), key, posting, factor, factor * snapshot.max_weight[key]))
     # Highest possible contribution first: the best score rises quickly, so pruning starts early.
     lists.sort(key=lambda row: (row[0], row[1]))
     return lists

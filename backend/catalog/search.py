@@ -4,7 +4,7 @@ latest committed revision on every query and brought up to date incrementally; r
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -18,6 +18,7 @@ from backend.directory.models import Department
 from backend.extensions import db
 
 MAX_QUERY_LENGTH = 200
+RESULT_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,12 @@ class Snapshot:
     entries: dict[int, Entry] = field(default_factory=dict)
     postings: dict[str, dict[int, float]] = field(default_factory=dict)
     terms_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    # Largest weight in each posting, computed when ranking first needs it; cleared on every change.
+    # Largest weight in each posting and document frequency of each term, kept by _derive().
     max_weight: dict[str, float] = field(default_factory=dict)
     allowed: dict[tuple, frozenset[int]] = field(default_factory=dict)
     document_frequency: dict[str, int] = field(default_factory=dict)
+    # Recent answers of this revision: popular questions repeat, and the revision check comes first.
+    results: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -121,6 +124,27 @@ def _forget(snapshot: Snapshot, item_ids: set[int]) -> None:
                     del snapshot.postings[term]
 
 
+def _derive(snapshot: Snapshot, keys: set[str] | None) -> None:
+    """Recomputes each posting's largest weight and each term's document frequency (all, or for keys)."""
+    postings = snapshot.postings
+    keys = set(postings) if keys is None else keys
+    for key in keys:
+        posting = postings.get(key)
+        if posting:
+            snapshot.max_weight[key] = max(posting.values())
+        else:
+            snapshot.max_weight.pop(key, None)
+    for term in {key.lstrip(ranking.WEAK) for key in keys}:
+        strong, weak = postings.get(term), postings.get(ranking.WEAK + term)
+        frequency = len(strong.keys() | weak.keys()) if strong and weak else len(strong or weak or ())
+        if frequency:
+            snapshot.document_frequency[term] = frequency
+        else:
+            snapshot.document_frequency.pop(term, None)
+    snapshot.allowed.clear()
+    snapshot.results.clear()
+
+
 def refresh(snapshot: Snapshot | None = None) -> Snapshot:
     """Brings this process's copy up to the latest committed revision (one small query when current)."""
     snapshot = snapshot or _snapshot()
@@ -132,26 +156,24 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
         if len(rows) > 1:
             since = snapshot.revision
             changed = set(db.session.scalars(select(ServiceItem.id).where(ServiceItem.search_revision > since)))
+            touched = {key for item_id in changed for key in snapshot.terms_of.get(item_id, ())}
             _forget(snapshot, changed)
-            snapshot.max_weight.clear()
-            snapshot.allowed.clear()
-            snapshot.document_frequency.clear()
             _load_entries(snapshot, since=since)
             _load_postings(snapshot, since=since)
+            touched |= {key for item_id in changed for key in snapshot.terms_of.get(item_id, ())}
+            _derive(snapshot, touched)
             snapshot.revision, snapshot.token = rows[-1].revision, rows[-1].token
         return snapshot
     # Unknown history (first use, a pruned log, or a revision that was rolled back): reload all.
     latest = db.session.execute(
         select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
     ).first()
-    snapshot.entries.clear()
-    snapshot.postings.clear()
-    snapshot.terms_of.clear()
-    snapshot.max_weight.clear()
-    snapshot.allowed.clear()
-    snapshot.document_frequency.clear()
+    for table in (snapshot.entries, snapshot.postings, snapshot.terms_of, snapshot.max_weight,
+                  snapshot.document_frequency):
+        table.clear()
     _load_entries(snapshot, since=None)
     _load_postings(snapshot, since=None)
+    _derive(snapshot, None)
     snapshot.revision, snapshot.token = (latest.revision, latest.token) if latest else (-1, "")
     return snapshot
 
@@ -162,13 +184,21 @@ def search_page(*, query: str, status: str | None = "published", theme: str | No
     """One page of the items that match a question (best first; ties by code) and their number."""
     normalized = text.normalize(query)[:MAX_QUERY_LENGTH]
     snapshot = _snapshot()
+    want = None if limit is None else offset + limit
+    filters = {"status": status, "theme": theme, "department": department, "audience": audience}
+    key = (normalized, want, *filters.values())
     with snapshot.lock:
         refresh(snapshot)
-        weights = ranking.query_terms(normalized, snapshot.postings)
-        if not weights:
-            return [], 0
-        hits, total = ranking.rank(snapshot, normalized, weights, want=None if limit is None else offset + limit,
-                                   status=status, theme=theme, department=department, audience=audience)
+        answer = snapshot.results.get(key)
+        if answer is None:
+            weights = ranking.query_terms(normalized, snapshot.postings)
+            answer = ranking.rank(snapshot, normalized, weights, want=want, **filters) if weights else ([], 0)
+            snapshot.results[key] = answer
+            if len(snapshot.results) > RESULT_CACHE_SIZE:
+                snapshot.results.popitem(last=False)
+        else:
+            snapshot.results.move_to_end(key)
+    hits, total = answer
     return hits[offset:], total
 
 
