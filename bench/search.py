@@ -104,22 +104,26 @@ def measure_in_process(app, sample: list[str], rounds: int = 3) -> dict:
         search.search(query="身份证")
         warmup = time.perf_counter() - started
         snapshot = search.refresh()
-        ranking, page = [], []
+        ranking, ranking_cpu, page = [], [], []
         for _ in range(rounds):
             for query in sample:
                 snapshot.results.clear()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 search.search_page(query=query, limit=10)
                 ranking.append((time.perf_counter() - started) * 1000)
+                ranking_cpu.append((time.process_time() - cpu) * 1000)
                 snapshot.results.clear()
                 started = time.perf_counter()
                 service.find_items(query=query, limit=10)
                 page.append((time.perf_counter() - started) * 1000)
         db.session.remove()
+    # CPU time too: on a shared machine the wall clock also counts time spent waiting for a core.
     return {
         "warmup_s": warmup,
         "search_p50_ms": statistics.median(ranking), "search_p95_ms": _percentile(ranking, 0.95),
+        "search_cpu_p50_ms": statistics.median(ranking_cpu), "search_cpu_p95_ms": _percentile(ranking_cpu, 0.95),
         "page_p50_ms": statistics.median(page), "page_p95_ms": _percentile(page, 0.95),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -149,8 +153,10 @@ def run_backend(label: str, url: str, rows: list[dict], sample: list[str], args)
     print(f"[{label}] 导入 {len(rows)} 个事项（含建索引）：{built['import_s']:.1f} s", flush=True)
     latency = measure_in_process(built["app"], sample)
     print(f"[{label}] 进程内搜索（{len(sample)} 个查询 × 3 轮，不用结果缓存）：首次加载索引 {latency['warmup_s']:.2f} s；"
-          f"排序 p50 {latency['search_p50_ms']:.2f} ms，p95 {latency['search_p95_ms']:.2f} ms；"
-          f"整页结果（limit=10）p50 {latency['page_p50_ms']:.2f} ms，p95 {latency['page_p95_ms']:.2f} ms", flush=True)
+          f"排序 p50 {latency['search_p50_ms']:.2f} ms，p95 {latency['search_p95_ms']:.2f} ms"
+          f"（CPU 时间 p50 {latency['search_cpu_p50_ms']:.2f} ms，p95 {latency['search_cpu_p95_ms']:.2f} ms）；"
+          f"整页结果（limit=10）p50 {latency['page_p50_ms']:.2f} ms，p95 {latency['page_p95_ms']:.2f} ms；"
+          f"测量时系统负载 {latency['load_average']:.1f}（{os.cpu_count()} 核）", flush=True)
     with built["app"].app_context():
         from backend.extensions import db
 
@@ -162,6 +168,8 @@ def run_backend(label: str, url: str, rows: list[dict], sample: list[str], args)
         started = time.perf_counter()
         warm_up(server.port, search_paths, workers=2)
         print(f"[{label}] 两个 worker 预热（加载分词与索引）：{time.perf_counter() - started:.1f} s", flush=True)
+        # Popular questions repeat in real traffic: let each worker see every question a few times.
+        http_throughput(server.port, search_paths, seconds=90, threads=args.threads, max_requests=3 * len(search_paths))
         trivial = http_throughput(server.port, ["/bench/ping"], seconds=args.seconds, threads=args.threads)
         repeated = http_throughput(server.port, search_paths, seconds=args.seconds, threads=args.threads)
         # A number no item contains makes every question new: no answer comes from the result cache.

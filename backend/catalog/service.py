@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from backend.catalog import index, search
 from backend.catalog.models import THEMES, ServiceItem, ServiceItemTheme
@@ -48,21 +49,34 @@ def get_published(*, code: str) -> ServiceItem | None:
     return item if item is not None and item.status == "published" else None
 
 
-def _by_ids(ids: list[int]) -> list[ServiceItem]:
-    found = {item.id: item for item in db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(ids)))}
+# A result list shows these; the guide's JSON fields (materials, steps, places…) stay unloaded.
+SUMMARY_COLUMNS = (
+    ServiceItem.id, ServiceItem.code, ServiceItem.name, ServiceItem.department_id, ServiceItem.audience,
+    ServiceItem.summary, ServiceItem.legal_time_limit_days, ServiceItem.promised_time_limit_days, ServiceItem.fee,
+)
+
+
+def _columns(full: bool) -> tuple:
+    return () if full else (load_only(*SUMMARY_COLUMNS),)
+
+
+def _by_ids(ids: list[int], *, full: bool) -> list[ServiceItem]:
+    rows = db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(ids)).options(*_columns(full)))
+    found = {item.id: item for item in rows}
     return [found[item_id] for item_id in ids if item_id in found]
 
 
 def find_items(
     *, query: str | None = None, status: str | None = "published", theme: str | None = None,
-    department: str | None = None, audience: str | None = None, page: int = 1, limit: int = 20,
+    department: str | None = None, audience: str | None = None, page: int = 1, limit: int = 20, full: bool = False,
 ) -> Page:
-    """Searches (ranked by relevance) or browses (by department, then code) the catalog, one page."""
+    """Searches (ranked by relevance) or browses (by department, then code) the catalog, one page
+    (summary columns only unless `full`)."""
     offset = (page - 1) * limit
     if query and query.strip():
         hits, total = search.search_page(query=query, status=status, theme=theme, department=department,
                                          audience=audience, offset=offset, limit=limit)
-        return Page(_by_ids([hit.item_id for hit in hits]), total, page, limit)
+        return Page(_by_ids([hit.item_id for hit in hits], full=full), total, page, limit)
     conditions = []
     if status:
         conditions.append(ServiceItem.status == status)
@@ -72,9 +86,12 @@ def find_items(
         conditions.append(Department.code == department)
     if audience:
         conditions.append(ServiceItem.audience == audience)
-    base = select(ServiceItem).join(Department, ServiceItem.department_id == Department.id).where(*conditions)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(base.order_by(Department.id, ServiceItem.code).offset(offset).limit(limit))
+    joined = select(ServiceItem.id).join(Department, ServiceItem.department_id == Department.id).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(joined.subquery()))
+    rows = db.session.scalars(
+        select(ServiceItem).join(Department, ServiceItem.department_id == Department.id).where(*conditions)
+        .order_by(Department.id, ServiceItem.code).offset(offset).limit(limit).options(*_columns(full))
+    )
     return Page(list(rows), total, page, limit)
 
 

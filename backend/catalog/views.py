@@ -25,7 +25,7 @@ class Items(MethodView):
     @blp.response(200, schemas.ItemStaffPageSchema)
     def get(self, args):
         """List or search items, drafts included"""
-        return service.find_items(query=args["q"], **{k: args[k] for k in (
+        return service.find_items(query=args["q"], full=True, **{k: args[k] for k in (
             "status", "theme", "department", "audience", "page", "limit")})
 
     @require_staff(EDITOR)
