@@ -6,7 +6,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -198,7 +198,5 @@ class ActionCancelComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text="好的，这条诉求先不提交了。以后想反映，随时跟我说“我要投诉”就行。")
-        events: List[Dict[Text, Any]] = reset_complaint_slots()
-        if tracker.active_loop.get("name"):
-            events = [ActiveLoop(None), SlotSet("requested_slot", None)] + events
-        return events
+        # Inside the form, the rule follows this with action_deactivate_loop.
+        return reset_complaint_slots()
