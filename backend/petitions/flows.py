@@ -29,16 +29,16 @@ def route_petition(*, petition_id: int) -> str:
     if petition is None or petition.status != states.SUBMITTED or petition.routed_at is not None:
         return "skipped"
     suggestion = routing.suggest(text=petition.content)
-    petition.category = suggestion.category
-    petition.category_confidence = suggestion.confidence
-    petition.routed_at = utcnow()
     if not suggestion.confident:
+        petition.category, petition.category_confidence = suggestion.category, suggestion.confidence
+        petition.routed_at = utcnow()
         db.session.commit()
         return "manual"
     try:
         service.transition(petition=petition, action="dispatch", actor=service.SYSTEM,
                            reason=f"自动派单（{suggestion.category}，置信度 {suggestion.confidence:.2f}）",
-                           department_obj=suggestion.department)
+                           department_obj=suggestion.department, category=suggestion.category,
+                           confidence=suggestion.confidence)
     except PetitionError:
         # A dispatcher or the resident acted first; their decision stands.
         db.session.rollback()

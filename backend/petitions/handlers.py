@@ -37,7 +37,11 @@ def _refresh_accept_clock(petition: Petition, now) -> None:
 
 
 def dispatch(petition: Petition, actor, data: dict, now) -> str:
-    department = data.get("department_obj") or _department(data)
+    department = (data.get("department_obj") if actor.kind == "system" else None) or _department(data)
+    if actor.kind == "system" and "category" in data:
+        # Automatic routing: the classifier's verdict is recorded with the dispatch.
+        petition.category, petition.category_confidence = data["category"], data["confidence"]
+        petition.routed_at = now
     petition.department_id = department.id
     petition.department = department
     _refresh_accept_clock(petition, now)

@@ -9,7 +9,7 @@ import threading
 import time
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -80,14 +80,25 @@ def resolve_place(data: dict) -> tuple[int, int | None]:
 
 
 def next_number(day: date) -> str:
-    """Bumps the day's counter atomically (the row stays locked until commit) and formats the number."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """Bumps the day's counter atomically and formats the number (unique; gaps when a filing fails)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        # SQLite serialises writers anyway: count inside the filing's own transaction.
+        value = db.session.execute(_bump(sqlite_insert, day)).scalar_one()
+        return f"JN{day:%Y%m%d}-{value:04d}"
+    # PostgreSQL: a transaction of its own, so the hot counter row is not locked while the filing commits.
+    # Its commit need not wait for the disk: a petition using the number commits synchronously later, and
+    # flushing the write-ahead log up to that commit makes this earlier increment durable too.
+    with db.engine.begin() as connection:
+        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        value = connection.execute(_bump(pg_insert, day)).scalar_one()
+    return f"JN{day:%Y%m%d}-{value:04d}"
+
+
+def _bump(insert, day: date):
     statement = insert(PetitionCounter).values(day=day, value=1)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[PetitionCounter.day], set_={"value": PetitionCounter.value + 1}
     ).returning(PetitionCounter.value)
-    value = db.session.execute(statement).scalar_one()
-    return f"JN{day:%Y%m%d}-{value:04d}"
 
 
 def find_by_key(*, resident_id: int, key: str) -> Petition | None:
@@ -108,6 +119,8 @@ def submit(*, resident: Resident, data: dict, uploads: list, idempotency_key: st
            source: str = "form") -> tuple[Petition, bool]:
     """Files a petition and commits; returns (petition, created). A retry returns the first one."""
     fingerprint = body_hash(data, uploads)
+    # Look first, so a retry costs no content check, no stored files and no number; the unique
+    # constraint still catches retries racing each other.
     if idempotency_key:
         existing = find_by_key(resident_id=resident.id, key=idempotency_key)
         if existing is not None:
@@ -134,13 +147,23 @@ def submit(*, resident: Resident, data: dict, uploads: list, idempotency_key: st
     return petition, True
 
 
+def _commit_keeping_state() -> None:
+    # The petition was just written in full; reloading it to serialise the response would cost a query.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _insert_with_retry(*args) -> Petition:
     # SQLite answers "database is locked" at once when concurrent deferred transactions both want to
     # write; the loser simply tries again (PostgreSQL waits on the row lock instead and never gets here).
     for attempt in range(SQLITE_LOCK_RETRIES):
         try:
             petition = _insert(*args)
-            db.session.commit()
+            _commit_keeping_state()
             return petition
         except OperationalError as exc:
             db.session.rollback()
@@ -169,7 +192,6 @@ def _insert(resident, data, stored, street_id, community_id, key, fingerprint, s
         action="submit", from_status=None, to_status=states.SUBMITTED, actor_kind="resident",
         actor_id=resident.id, actor_role=None, at=now, reason="机器人对话" if source == "bot" else None,
     )]
-    # Last, so the counter row is locked for as short a time as possible.
     petition.number = next_number(local_date(now))
     db.session.add(petition)
     db.session.flush()

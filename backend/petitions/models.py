@@ -88,8 +88,9 @@ class Petition(TimestampMixin, db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"))
 
     resident: Mapped[Resident] = relationship(lazy="select")
-    street: Mapped[Street] = relationship(lazy="joined")
-    community: Mapped[Community | None] = relationship(lazy="joined")
+    # Many-to-one lazy loads hit the identity map first; joining streets would also pull their communities.
+    street: Mapped[Street] = relationship(lazy="select")
+    community: Mapped[Community | None] = relationship(lazy="select")
     department: Mapped[Department | None] = relationship(lazy="joined")
     merged_into: Mapped[Petition | None] = relationship(remote_side=[id], lazy="select")
     photos: Mapped[list[PetitionPhoto]] = relationship(

@@ -60,7 +60,9 @@ def suggest(*, text: str) -> Suggestion:
     classification = classify(text)
     if classification is None or classification.category is None:
         return Suggestion(None, 0.0, None, [], False)
-    rules = {rule.category: rule for rule in list_rules()}
+    wanted = [classification.category, *(code for code, _ in classification.alternatives)]
+    rules = {rule.category: rule for rule in db.session.scalars(
+        select(RoutingRule).where(RoutingRule.category.in_(wanted)))}
     best = rules.get(classification.category)
     alternatives = [
         {"category": code, "confidence": confidence, "department": rules[code].department}

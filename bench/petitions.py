@@ -1,0 +1,216 @@
+"""Petition intake under load: gunicorn on loopback against PostgreSQL + Redis, JSON submissions.
+
+python -m bench.petitions [--requests 3000] [--concurrency 16] [--workers 3] [--threads 4]
+Needs DATABASE_URL (PostgreSQL server; a fresh bench database is created and dropped) and REDIS_URL.
+Prints submissions/s and p50/p95/p99, beside a trivial-endpoint baseline (/healthz) measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = {"type": "投诉", "street": "dongshan", "community": "dongshan_zhushan", "address": "竹山路 100 号",
+        "contact_consent": True}
+TEXTS = ("小区门口烧烤摊油烟很大，每天晚上熏得不能开窗", "楼下广场舞太吵了，晚上十点还在放音乐",
+         "老板拖欠工资三个月不给", "家里停水两天了，一直没有通知", "你好，请问一下这个事情应该找谁呢")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _admin_engine(url: str):
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def prepare(database_url: str, residents: int, env: dict) -> tuple[str, list[str]]:
+    """Creates, migrates and seeds a fresh bench database; returns its URL and resident tokens."""
+    from flask_migrate import upgrade
+
+    from backend import seed
+    from backend.app import create_app
+    from backend.core.security import issue_token
+    from backend.extensions import db
+    from backend.residents.models import Resident
+    from backend.settings import Settings
+
+    base = Settings.from_env({"DATABASE_URL": database_url, "APP_ENV": "test"}).database_url
+    name = f"zhijian_bench_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine(base)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    app = create_app(Settings.from_env({**env, "DATABASE_URL": url}))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        seed.load_all()
+        db.session.add_all([Resident(openid=f"bench-{i}-{uuid.uuid4().hex[:8]}", nickname=f"压测{i}")
+                            for i in range(residents)])
+        db.session.commit()
+        ids = db.session.scalars(text("SELECT id FROM residents ORDER BY id")).all()
+        tokens = [issue_token("resident", rid)[0] for rid in ids]
+        db.engine.dispose()
+    return url, tokens
+
+
+def drop(url: str) -> None:
+    """Drops the bench database."""
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _wait_for(port: int, path: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def load(port: int, requests_total: int, concurrency: int, make_request, time_cap: float) -> dict:
+    """Runs requests_total requests over `concurrency` keep-alive connections; returns the figures."""
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    counter = iter(range(requests_total))
+    lock = threading.Lock()
+    stop_at = time.monotonic() + time_cap
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop_at:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            method, path, body, headers = make_request(index)
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                status = 0
+            elapsed = time.perf_counter() - started
+            with lock:
+                if status in (200, 201):
+                    latencies.append(elapsed)
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+
+    return {"ok": len(ordered), "errors": errors, "rate": len(ordered) / wall, "p50": pct(0.50),
+            "p95": pct(0.95), "p99": pct(0.99), "mean": statistics.fmean(ordered) * 1000 if ordered else 0}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Sets up, runs the baseline and the submissions, prints the figures, cleans up."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per phase at most")
+    args = parser.parse_args(argv)
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url:
+        sys.exit("bench.petitions needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    wechat_port, web_port = _free_port(), _free_port()
+    env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+           "REDIS_URL": redis_url, "REDIS_PREFIX": f"bench:{uuid.uuid4().hex[:6]}:",
+           "WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}", "RASA_URL": "", "PYTHONPATH": str(ROOT)}
+    url, tokens = prepare(database_url, min(args.requests, 2000), env)
+    env["DATABASE_URL"] = url
+    processes = []
+    try:
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "integrations.wechat.fake_server", "--port", str(wechat_port)], env=env,
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads",
+             str(args.threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{web_port}",
+             "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT))
+        _wait_for(wechat_port, "/_fake/messages")
+        _wait_for(web_port, "/healthz")
+        run_id = uuid.uuid4().hex[:8]
+
+        def baseline(_):
+            return "GET", "/healthz", None, {}
+
+        def submission(i):
+            body = {**BODY, "content": f"{TEXTS[i % len(TEXTS)]}（{i}）"}
+            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": "application/json",
+                       "Idempotency-Key": f"bench-{run_id}-{i}"}
+            return "POST", "/api/mp/petitions", json.dumps(body, ensure_ascii=False).encode(), headers
+
+        load(web_port, 300, args.concurrency, submission, args.time_cap)  # warm-up: imports, pools, caches
+        base = load(web_port, args.requests, args.concurrency, baseline, args.time_cap)
+        subs = load(web_port, args.requests, args.concurrency, submission, args.time_cap)
+        time.sleep(1)
+        routed = _routed(url)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+        drop(url)
+    print(f"gunicorn gthread workers={args.workers} threads={args.threads}; {args.concurrency} client connections;"
+          f" {os.cpu_count()} CPUs; PostgreSQL + Redis + fake WeChat msg_sec_check on loopback")
+    for label, figures in (("baseline GET /healthz", base), ("POST /api/mp/petitions", subs)):
+        print(f"{label:26s} {figures['rate']:8.1f}/s  p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
+              f"  p99 {figures['p99']:6.1f} ms  ok {figures['ok']}  errors {figures['errors'] or 0}")
+    print(f"submissions/s as a share of the baseline: {subs['rate'] / base['rate']:.2f}")
+    print(f"routed after the response: {routed['dispatched']} dispatched, {routed['manual']} in the manual queue, "
+          f"{routed['unrouted']} not yet routed")
+
+
+def _routed(url: str) -> dict:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text(
+            "SELECT CASE WHEN routed_at IS NULL THEN 'unrouted' WHEN department_id IS NULL THEN 'manual' "
+            "ELSE 'dispatched' END, count(*) FROM petitions GROUP BY 1")).all())
+    engine.dispose()
+    return {k: rows.get(k, 0) for k in ("dispatched", "manual", "unrouted")}
+
+
+if __name__ == "__main__":
+    main()
