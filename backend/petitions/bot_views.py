@@ -52,7 +52,7 @@ class BotPetitions(MethodView):
         petition, created = intake.submit(resident=resident, data=data, uploads=[], idempotency_key=key,
                                           source="bot")
         if created:
-            flows.route_after_response(petition.id)
+            flows.route_after_commit(petition.id)
         return petition, 201 if created else 200
 
     @require_service()

@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import redis
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import select
 
 from backend.core.models import utcnow
-from backend.extensions import db
+from backend.extensions import db, redis_store
 from backend.outbox import service as outbox
 from backend.petitions import deadlines, service, states
 from backend.petitions.errors import PetitionError
@@ -46,26 +47,54 @@ def route_petition(*, petition_id: int) -> str:
     return "dispatched"
 
 
-def route_after_response(petition_id: int) -> None:
-    """Routes the petition once the response has been sent (or now, outside a request)."""
+def route_after_commit(petition_id: int) -> str:
+    """Schedules routing of a committed petition: on the worker, or once the response has been sent.
+
+    Returns where it went ("worker", "after_response" or "now"); if the process dies first, the sweep routes it.
+    """
     app = current_app._get_current_object()
+    if app.config["SETTINGS"].petition_routing == "worker" and _enqueue_routing(petition_id):
+        return "worker"
 
     def run() -> None:
         with app.app_context():
-            try:
-                route_petition(petition_id=petition_id)
-            except Exception:  # noqa: BLE001 — the petition is saved; the sweep retries routing
-                log.exception("routing petition %s failed", petition_id)
-                db.session.rollback()
+            route_safely(petition_id)
 
     if not has_request_context():
         run()
-        return
+        return "now"
 
     @after_this_request
     def _schedule(response):
         response.call_on_close(run)
         return response
+
+    return "after_response"
+
+
+def route_safely(petition_id: int) -> None:
+    """route_petition, logging instead of raising (the petition is saved; the sweep retries)."""
+    try:
+        route_petition(petition_id=petition_id)
+    except Exception:  # noqa: BLE001 — routing failures must never reach the resident
+        log.exception("routing petition %s failed", petition_id)
+        db.session.rollback()
+
+
+def _enqueue_routing(petition_id: int) -> bool:
+    client = redis_store.client()
+    if client is None:
+        return False
+    from rq import Queue
+
+    try:
+        # The worker's one queue; its SimpleWorker runs any job inside the app context.
+        Queue(outbox.queue_name(), connection=client).enqueue(
+            "backend.petitions.jobs.route_job", petition_id, job_timeout=60, result_ttl=0, failure_ttl=24 * 3600)
+    except redis.RedisError as exc:
+        redis_store.mark_down(exc)
+        return False
+    return True
 
 
 @dataclass

@@ -2,4 +2,4 @@
 
 # Modules that call register_periodic() when imported; a domain adds its own here
 # (e.g. "backend.petitions.jobs" registering backend.petitions.flows:sweep_overdue).
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("backend.petitions.jobs",)
