@@ -50,6 +50,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.petitions
 
 clean:
 	rm -rf $(VENV) var

@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per phase at most")
+    parser.add_argument("--routing", choices=("after_response", "worker"), default="after_response",
+                        help="PETITION_ROUTING; worker also starts `python -m backend.worker`")
     args = parser.parse_args(argv)
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     wechat_port, web_port = _free_port(), _free_port()
     env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "bench-" + uuid.uuid4().hex,
            "REDIS_URL": redis_url, "REDIS_PREFIX": f"bench:{uuid.uuid4().hex[:6]}:",
-           "WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}", "RASA_URL": "", "PYTHONPATH": str(ROOT)}
+           "WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}", "RASA_URL": "", "PYTHONPATH": str(ROOT),
+           "PETITION_ROUTING": args.routing}
     url, tokens = prepare(database_url, min(args.requests, 2000), env)
     env["DATABASE_URL"] = url
     processes = []
@@ -168,6 +171,9 @@ def main(argv: list[str] | None = None) -> None:
             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads",
              str(args.threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{web_port}",
              "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT))
+        if args.routing == "worker":
+            processes.append(subprocess.Popen([sys.executable, "-m", "backend.worker"], env=env, cwd=ROOT,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         _wait_for(wechat_port, "/_fake/messages")
         _wait_for(web_port, "/healthz")
         run_id = uuid.uuid4().hex[:8]
@@ -184,22 +190,27 @@ def main(argv: list[str] | None = None) -> None:
         load(web_port, 300, args.concurrency, submission, args.time_cap)  # warm-up: imports, pools, caches
         base = load(web_port, args.requests, args.concurrency, baseline, args.time_cap)
         subs = load(web_port, args.requests, args.concurrency, submission, args.time_cap)
-        time.sleep(1)
+        drained_at = time.monotonic()
         routed = _routed(url)
+        while routed["unrouted"] and time.monotonic() - drained_at < args.time_cap:
+            time.sleep(1)
+            routed = _routed(url)
+        drain_seconds = time.monotonic() - drained_at
     finally:
         for process in reversed(processes):
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
         drop(url)
-    print(f"gunicorn gthread workers={args.workers} threads={args.threads}; {args.concurrency} client connections;"
+    print(f"gunicorn gthread workers={args.workers} threads={args.threads}; routing {args.routing}; "
+          f"{args.concurrency} client connections;"
           f" {os.cpu_count()} CPUs; PostgreSQL + Redis + fake WeChat msg_sec_check on loopback")
     for label, figures in (("baseline GET /healthz", base), ("POST /api/mp/petitions", subs)):
         print(f"{label:26s} {figures['rate']:8.1f}/s  p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
               f"  p99 {figures['p99']:6.1f} ms  ok {figures['ok']}  errors {figures['errors'] or 0}")
     print(f"submissions/s as a share of the baseline: {subs['rate'] / base['rate']:.2f}")
     print(f"routed after the response: {routed['dispatched']} dispatched, {routed['manual']} in the manual queue, "
-          f"{routed['unrouted']} not yet routed")
+          f"{routed['unrouted']} not yet routed ({drain_seconds:.1f} s after the last filing)")
 
 
 def _routed(url: str) -> dict:
