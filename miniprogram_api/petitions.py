@@ -62,7 +62,7 @@ class MyPetitions(MethodView):
         uploads = photos.read_uploads(files, max_bytes=current_app.config["SETTINGS"].max_upload_bytes)
         petition, created = intake.submit(resident=_resident(), data=data, uploads=uploads, idempotency_key=key)
         if created:
-            flows.route_after_response(petition.id)
+            flows.route_after_commit(petition.id)
         return petition, 201 if created else 200
 
     @require_resident()
