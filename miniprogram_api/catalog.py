@@ -1,9 +1,10 @@
 """The service catalog for residents and the bot: search, browse, full guides, themes."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from backend.catalog import schemas, service
+from backend.catalog import schemas, search, service, text
 
 blp = Blueprint("mp_catalog", __name__, url_prefix="/api/mp", description="政务服务事项（办事指南）")
 
@@ -14,6 +15,16 @@ class Services(MethodView):
     @blp.response(200, schemas.ItemPageSchema)
     def get(self, args):
         """Search published items (q, ranked by relevance) or browse them (by department, then code)"""
+        if args["q"] and args["q"].strip():
+            # Hot path: the page is built from plain rows (same fields as ItemPageSchema) and kept per
+            # process for the current search revision, since residents' questions repeat.
+            filters = {k: args[k] for k in ("theme", "department", "audience", "page", "limit")}
+            key = (text.normalize(args["q"])[:search.MAX_QUERY_LENGTH], *filters.values())
+
+            def build() -> bytes:
+                return current_app.json.response(service.search_summary_page(query=args["q"], **filters)).get_data()
+
+            return current_app.response_class(search.cached_page(key, build), mimetype=current_app.json.mimetype)
         return service.find_items(query=args["q"], status="published", **{k: args[k] for k in (
             "theme", "department", "audience", "page", "limit")})
 

@@ -48,6 +48,8 @@ class Snapshot:
     document_frequency: dict[str, int] = field(default_factory=dict)
     # Recent answers of this revision: popular questions repeat, and the revision check comes first.
     results: OrderedDict = field(default_factory=OrderedDict)
+    # Complete rendered result pages of this revision (resident API), emptied with `results`.
+    pages: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -143,6 +145,7 @@ def _derive(snapshot: Snapshot, keys: set[str] | None) -> None:
             snapshot.document_frequency.pop(term, None)
     snapshot.allowed.clear()
     snapshot.results.clear()
+    snapshot.pages.clear()
 
 
 def refresh(snapshot: Snapshot | None = None) -> Snapshot:
@@ -200,6 +203,27 @@ def search_page(*, query: str, status: str | None = "published", theme: str | No
             snapshot.results.move_to_end(key)
     hits, total = answer
     return hits[offset:], total
+
+
+def cached_page(key: tuple, build) -> bytes:
+    """The rendered result page for `key` at the latest committed revision: from this process's cache
+    (after the usual one-query revision check), or `build()` (which may search) stored under it."""
+    snapshot = _snapshot()
+    with snapshot.lock:
+        refresh(snapshot)
+        revision = snapshot.revision
+        body = snapshot.pages.get(key)
+        if body is not None:
+            snapshot.pages.move_to_end(key)
+            return body
+    body = build()
+    with snapshot.lock:
+        # Store only if no change was loaded meanwhile (the page was built from this revision's rows).
+        if snapshot.revision == revision:
+            snapshot.pages[key] = body
+            if len(snapshot.pages) > RESULT_CACHE_SIZE:
+                snapshot.pages.popitem(last=False)
+    return body
 
 
 def search(*, query: str, limit: int | None = None, **filters) -> list[Hit]:

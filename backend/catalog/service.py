@@ -95,6 +95,50 @@ def find_items(
     return Page(list(rows), total, page, limit)
 
 
+def _time_limit_text(promised: int | None, legal: int | None) -> str:
+    if not promised:
+        return "即办"
+    text = f"承诺 {promised} 个工作日"
+    return text + f"（法定 {legal} 个工作日）" if legal else text
+
+
+def summaries(ids: list[int]) -> list[dict]:
+    """Result-list entries (ItemSummarySchema's fields) as plain dicts, in the order of `ids`: one Core
+    query for the columns and one for the themes, no ORM objects."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(ServiceItem.id, ServiceItem.code, ServiceItem.name, Department.code, Department.name,
+               ServiceItem.audience, ServiceItem.summary, ServiceItem.promised_time_limit_days,
+               ServiceItem.legal_time_limit_days, ServiceItem.fee)
+        .join(Department, ServiceItem.department_id == Department.id).where(ServiceItem.id.in_(ids))
+    ).all()
+    themes: dict[int, list[str]] = {item_id: [] for item_id in ids}
+    for item_id, theme in db.session.execute(
+        select(ServiceItemTheme.item_id, ServiceItemTheme.theme).where(ServiceItemTheme.item_id.in_(ids))
+        .order_by(ServiceItemTheme.item_id, ServiceItemTheme.position)
+    ):
+        themes[item_id].append(theme)
+    found = {
+        item_id: {
+            "code": code, "name": name, "department": {"code": department_code, "name": department_name},
+            "audience": audience, "themes": themes[item_id], "summary": summary,
+            "promised_time_limit_days": promised, "time_limit_text": _time_limit_text(promised, legal), "fee": fee,
+        }
+        for item_id, code, name, department_code, department_name, audience, summary, promised, legal, fee in rows
+    }
+    return [found[item_id] for item_id in ids if item_id in found]
+
+
+def search_summary_page(*, query: str, theme: str | None = None, department: str | None = None,
+                        audience: str | None = None, page: int = 1, limit: int = 20) -> dict:
+    """One page of published items matching a question, as ItemPageSchema's plain data (the resident
+    API's hot path)."""
+    hits, total = search.search_page(query=query, status="published", theme=theme, department=department,
+                                     audience=audience, offset=(page - 1) * limit, limit=limit)
+    return {"items": summaries([hit.item_id for hit in hits]), "total": total, "page": page, "limit": limit}
+
+
 def theme_counts() -> list[dict]:
     """Every theme with the number of published items in it (in the catalog's theme order)."""
     counts = dict(db.session.execute(

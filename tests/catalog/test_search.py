@@ -52,6 +52,35 @@ def test_an_edit_reaches_another_worker_at_once(committed_app):
         assert "320115-GA-004" not in _codes("鼹鼠考古队")
 
 
+def test_a_cached_result_page_follows_an_edit_in_another_worker(committed_app):
+    # The resident API keeps rendered pages per process and revision; an edit must show in the next one.
+    other = create_app(committed_app.config["SETTINGS"], TESTING=True)
+    path = "/api/mp/services?q=%E8%BA%AB%E4%BB%BD%E8%AF%81&limit=5"
+    first = other.test_client().get(path).get_json()
+    assert other.test_client().get(path).get_json() == first
+    code = first["items"][0]["code"]
+    with committed_app.app_context():
+        original = export_row(service.get_by_code(code=code))
+    try:
+        with committed_app.app_context():
+            service.update_item(item=service.get_by_code(code=code),
+                                data={"summary": "鼹鼠考古队的说明", "fee": "十元"})
+        again = other.test_client().get(path).get_json()
+        entry = next(item for item in again["items"] if item["code"] == code)
+        assert (entry["summary"], entry["fee"]) == ("鼹鼠考古队的说明", "十元")
+        with committed_app.app_context():
+            service.set_status(item=service.get_by_code(code=code), status="draft")
+        assert code not in [item["code"] for item in other.test_client().get(path).get_json()["items"]]
+    finally:
+        with committed_app.app_context():
+            service.update_item(item=service.get_by_code(code=code), data={
+                "summary": original["summary"], "fee": original["fee"], "status": original["status"]})
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    assert other.test_client().get(path).get_json() == first
+
+
 def test_same_ranking_on_sqlite_and_the_test_database(base_app, tmp_path, test_env):
     """With DATABASE_URL set the test database is PostgreSQL, so this compares the two engines."""
     from flask_migrate import upgrade
