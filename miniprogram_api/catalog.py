@@ -11,7 +11,7 @@ blp = Blueprint("mp_catalog", __name__, url_prefix="/api/mp", description="æ”¿åŠ
 
 @blp.route("/services")
 class Services(MethodView):
-    @blp.arguments(schemas.SearchArgs, location="query")
+    @blp.arguments(schemas.SearchArgs(), location="query")
     @blp.response(200, schemas.ItemPageSchema)
     def get(self, args):
         """Search published items (q, ranked by relevance) or browse them (by department, then code)"""

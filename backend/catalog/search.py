@@ -205,12 +205,19 @@ def search_page(*, query: str, status: str | None = "published", theme: str | No
     return hits[offset:], total
 
 
+_LATEST = select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
+
+
 def cached_page(key: tuple, build) -> bytes:
     """The rendered result page for `key` at the latest committed revision: from this process's cache
     (after the usual one-query revision check), or `build()` (which may search) stored under it."""
     snapshot = _snapshot()
     with snapshot.lock:
-        refresh(snapshot)
+        # The latest committed (revision, token) equal to this copy's means nothing changed (a token is
+        # random per revision, so a rolled-back revision number reused by another writer differs).
+        latest = db.session.connection().execute(_LATEST).first()
+        if latest is None or (latest.revision, latest.token) != (snapshot.revision, snapshot.token):
+            refresh(snapshot)
         revision = snapshot.revision
         body = snapshot.pages.get(key)
         if body is not None:
