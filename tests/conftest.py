@@ -244,3 +244,30 @@ def private_redis_app(base_app, worker_env):
             db.engine.dispose()
         with base_app.app_context():
             _truncate_non_reference(db.engine)
+
+
+@pytest.fixture(scope="session")
+def bot_stack(base_app, tmp_path_factory):
+    """The real bot (Rasa + action server) talking to a live backend; started once per run."""
+    from tests.bot_stack import BotStack, LiveServer
+
+    with LiveServer(base_app) as live:
+        with BotStack(live.url, base_app.config["SETTINGS"].bot_service_token,
+                      tmp_path_factory.mktemp("bot-logs")) as stack:
+            stack.live_url = live.url
+            yield stack
+
+
+@pytest.fixture
+def app_with_bot(committed_app, bot_stack):
+    """The committed app configured to use the running Rasa server for this test."""
+    from tests.bot_stack import settings_with_bot
+
+    settings = committed_app.config["SETTINGS"]
+    committed_app.config["SETTINGS"] = settings_with_bot(settings, bot_stack)
+    committed_app.extensions.pop("rasa_client", None)
+    try:
+        yield committed_app
+    finally:
+        committed_app.config["SETTINGS"] = settings
+        committed_app.extensions.pop("rasa_client", None)
