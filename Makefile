@@ -32,8 +32,12 @@ bot-venv:
 bot-model: bot-venv
 	$(MAKE) -C bot train
 
-run: seed bot-model
-	$(BIN)/honcho start -f Procfile
+var/dev.env: | venv
+	$(BIN)/python -m backend.devenv $@
+
+# honcho gives every process its own PORT, so the web port is WEB_PORT (default 8000).
+run: seed bot-model var/dev.env
+	$(BIN)/honcho start -f Procfile -e var/dev.env
 
 test: venv bot-model
 	$(MAKE) test-backend
@@ -48,9 +52,10 @@ test-bot: bot-venv
 lint: venv
 	$(BIN)/ruff check backend miniprogram_api integrations tests bench
 
-bench: venv
+bench: venv bot-model
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.petitions
+	$(BIN)/python -m bench.chat
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,85 @@
+"""Helpers shared by the benchmarks: a throwaway database, percentiles, a gunicorn server."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summary(name: str, latencies_ms: list[float]) -> str:
+    """One line: count, mean, p50, p95, p99 in milliseconds."""
+    return (f"{name:<34} n={len(latencies_ms):<5} mean={statistics.fmean(latencies_ms):7.1f} ms  "
+            f"p50={percentile(latencies_ms, 50):7.1f}  p95={percentile(latencies_ms, 95):7.1f}  "
+            f"p99={percentile(latencies_ms, 99):7.1f}")
+
+
+@contextmanager
+def scratch_database():
+    """A fresh database URL: a new PostgreSQL database when DATABASE_URL is set, else SQLite."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    from backend.settings import _normalise_db_url
+
+    url = make_url(_normalise_db_url(base))
+    name = f"zhijian_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_database(env: dict) -> None:
+    """Migrates and seeds the database described by env (in a subprocess, like `make run`)."""
+    for args in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run([sys.executable, "-m", "flask", *args], env={**env, "FLASK_APP": "wsgi"}, cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextmanager
+def gunicorn(env: dict, port: int, workers: int = 2, threads: int = 4, app: str = "wsgi:app"):
+    """Runs gunicorn on loopback until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=ROOT, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 503):
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
