@@ -94,7 +94,7 @@ class BotStack:
             "-p", str(self.rasa_port), "-m", str(self.model), "--credentials", "credentials.yml",
             "--endpoints", "endpoints.yml",
         ])
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 420
         _wait(f"http://127.0.0.1:{self.actions_port}/health", deadline, actions)
         _wait(f"{self.url}/status?token={self.token}", deadline, rasa,
               ok=lambda r: r.ok and bool(r.json().get("model_file")))

@@ -14,6 +14,7 @@ CARD_TYPES = {"service_item", "petition", "notice", "activity"}
 # Rasa is sent at most this much of a message; longer texts are rare and add nothing to intent.
 MAX_TEXT_TO_BOT = 1000
 EMPTY_REPLY = "您好，我是江宁“指尖政务”小助手。请直接说出您想办的事或遇到的问题，比如“新生儿怎么上户口”“楼下油烟太大想投诉”。"
+NO_REPLY = "不好意思，我没太明白您的意思。您可以换个说法，比如“身份证丢了怎么补办”“我要投诉噪音”，或者发送“转人工”。"
 UNAVAILABLE_REPLY = (
     "抱歉，小助手暂时无法回答，您的消息已经记录下来了。"
     "您可以点击「我要留言」把问题写下来，我们会转给工作人员处理；紧急情况请拨打 12345。"
@@ -53,7 +54,11 @@ def _ask_bot(sender_id: str, text: str) -> tuple[list[dict], str, dict | None]:
         "intent": turn.intent, "confidence": turn.confidence, "ranking": turn.ranking,
         "entities": turn.entities, "actions": turn.actions, "response_selector": turn.response_selector,
     }
-    return to_replies(turn.messages), "ok", understanding
+    replies = to_replies(turn.messages)
+    if not replies:
+        # The bot chose to stay silent (e.g. emoji only); a resident still deserves an answer.
+        return [{"text": NO_REPLY, "cards": []}], "no_reply", understanding
+    return replies, "ok", understanding
 
 
 def to_replies(messages: list[dict]) -> list[dict]:

@@ -40,7 +40,7 @@ class ChatTurn(db.Model):
     response_selector: Mapped[dict] = mapped_column(JSON, default=dict)
     actions: Mapped[list] = mapped_column(JSON, default=list)
     replies: Mapped[list] = mapped_column(JSON, default=list)
-    # ok | empty | bot_unavailable
+    # ok | empty | no_reply | bot_unavailable
     outcome: Mapped[str] = mapped_column(String(32), default="ok", index=True)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.conversations.models import ChatTurn, Conversation
 from backend.core.masking import mask_text
@@ -21,12 +22,17 @@ def get_by_sender(*, sender_id: str) -> Conversation | None:
 
 
 def get_or_create(*, resident_id: int) -> Conversation:
-    """Returns the resident's conversation, creating it on the first message."""
+    """Returns the resident's conversation, creating (and committing) it on the first message."""
     conversation = db.session.scalar(select(Conversation).where(Conversation.resident_id == resident_id))
     if conversation is None:
+        # Committed before Rasa is asked: the bot's actions (handoff) look it up from another process.
         conversation = Conversation(resident_id=resident_id, sender_id=str(resident_id))
         db.session.add(conversation)
-        db.session.flush()
+        try:
+            db.session.commit()
+        except IntegrityError:  # two first messages at once: the other one created it
+            db.session.rollback()
+            conversation = db.session.scalar(select(Conversation).where(Conversation.resident_id == resident_id))
     return conversation
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -30,7 +31,12 @@ class ZhijianInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZhijianInput":
-        return cls(token=(credentials or {}).get("token") or "")
+        # Rasa does not expand ${VAR} in credentials.yml (only in endpoints.yml), so expand here.
+        token = os.path.expandvars(str((credentials or {}).get("token") or "${RASA_TOKEN}"))
+        if "${" in token or not token:
+            logger.error("zhijian channel: RASA_TOKEN is not set; every request will be refused")
+            token = ""
+        return cls(token=token)
 
     def __init__(self, token: Text) -> None:
         self.token = token

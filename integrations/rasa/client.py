@@ -41,8 +41,9 @@ class RasaClient:
         body = self._post(CHANNEL_PATH, {"sender": sender_id, "message": text, "metadata": metadata or {}},
                           headers={"Authorization": f"Bearer {self.token}"})
         messages = body.get("messages") if isinstance(body, dict) else None
-        # An empty answer means the turn failed inside Rasa (the REST channel hides errors that way).
-        if not messages:
+        # Our channel answers 500 on failure, so a list (even empty) is a real answer; anything else,
+        # like the stock REST channel's bare [] on internal errors, is a failure.
+        if not isinstance(messages, list):
             raise RasaUnavailable("rasa returned no messages")
         turn = body.get("turn") or {}
         return RasaTurn(
