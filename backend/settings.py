@@ -73,7 +73,7 @@ class Settings:
     rasa_token: str = ""
     rasa_timeout: float = 3.0
     routing_confidence_threshold: float = 0.6
-    routing_classifier: str = "keyword"
+    routing_classifier: str = "rasa"
     petition_routing: str = "after_response"
     wechat_appid: str = ""
     wechat_secret: str = ""
@@ -145,7 +145,7 @@ class Settings:
             outbox_max_attempts=_positive(env, "OUTBOX_MAX_ATTEMPTS", 8),
             outbox_retry_seconds=_positive(env, "OUTBOX_RETRY_SECONDS", 30),
             worker_sweep_seconds=_positive(env, "WORKER_SWEEP_SECONDS", 15),
-            routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "keyword"),
+            routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "rasa"),
             petition_routing=_choice(env, "PETITION_ROUTING", ("after_response", "worker"), "after_response"),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

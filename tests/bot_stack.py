@@ -95,9 +95,13 @@ class BotStack:
             "--endpoints", "endpoints.yml",
         ])
         deadline = time.monotonic() + 420
-        _wait(f"http://127.0.0.1:{self.actions_port}/health", deadline, actions)
-        _wait(f"{self.url}/status?token={self.token}", deadline, rasa,
-              ok=lambda r: r.ok and bool(r.json().get("model_file")))
+        try:
+            _wait(f"http://127.0.0.1:{self.actions_port}/health", deadline, actions)
+            _wait(f"{self.url}/status?token={self.token}", deadline, rasa,
+                  ok=lambda r: r.ok and bool(r.json().get("model_file")))
+        except BaseException:
+            self.__exit__(None, None, None)  # __exit__ is not called when __enter__ fails
+            raise
         return self
 
     def __exit__(self, *exc):

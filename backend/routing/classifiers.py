@@ -94,23 +94,18 @@ def keyword_classifier() -> KeywordClassifier:
 class RasaClassifier:
     """The production classifier: Rasa's complain response selector via /model/parse."""
 
-    def __init__(self, url: str, token: str, timeout: float):
-        self.url, self.token, self.timeout = url, token, timeout
+    def __init__(self, client):
+        self.client = client
 
     def classify(self, text: str) -> Classification:
         """Asks Rasa; raises ClassifierUnavailable when it cannot answer."""
-        import requests
+        from integrations.rasa import RasaUnavailable
 
         try:
-            response = requests.post(
-                f"{self.url}/model/parse", params={"token": self.token} if self.token else None,
-                json={"text": text}, timeout=self.timeout,
-            )
-            response.raise_for_status()
-            selector = response.json()["response_selector"]["complain"]
+            selector = self.client.parse(text)["response_selector"]["complain"]
             best = selector["response"]
             ranking = selector.get("ranking") or []
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        except (RasaUnavailable, KeyError, TypeError) as exc:
             raise ClassifierUnavailable(str(exc)) from exc
         category = _category(best.get("intent_response_key"))
         alternatives = [(_category(r.get("intent_response_key")), float(r.get("confidence") or 0))
@@ -127,7 +122,8 @@ def _category(key) -> str | None:
 
 def get_classifier() -> Classifier:
     """The classifier chosen by settings: Rasa when ROUTING_CLASSIFIER=rasa and RASA_URL is set."""
+    from integrations.rasa import get_client
+
     settings = current_app.config["SETTINGS"]
-    if settings.routing_classifier == "rasa" and settings.rasa_url:
-        return RasaClassifier(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
-    return keyword_classifier()
+    client = get_client() if settings.routing_classifier == "rasa" else None
+    return RasaClassifier(client) if client is not None else keyword_classifier()
