@@ -16,7 +16,7 @@ import requests
 from werkzeug.serving import make_server
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-RASA = BOT / ".venv" / "bin" / "rasa"
+RASA = BOT.parent / ".venv-bot" / "bin" / "rasa"
 
 
 def free_port() -> int:
