@@ -12,6 +12,7 @@ from sqlalchemy import event
 from backend import seed
 from backend.core import errors
 from backend.core.masking import install_log_masking
+from backend.core.models import render_item
 from backend.extensions import api, db, migrate, redis_store
 from backend.outbox import service as outbox
 from backend.residents import service as residents
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     for module in MODEL_MODULES:
         import_module(module)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True,
+                     render_item=render_item)
     redis_store.init_app(app)
     wechat.init_app(app)
     outbox.init_app(app)

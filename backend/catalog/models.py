@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.models import TimestampMixin
+from backend.core.models import TimestampMixin, UTCDateTime
 from backend.directory.models import Department
 from backend.extensions import db
 
@@ -41,7 +41,7 @@ class ServiceItem(TimestampMixin, db.Model):
     online_url: Mapped[str | None] = mapped_column(String(512))
     faq: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The search-index revision that last indexed this item (see backend/catalog/search.py).
     search_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     department: Mapped[Department] = relationship(lazy="joined")

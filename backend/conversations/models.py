@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.models import TimestampMixin, utcnow
+from backend.core.models import TimestampMixin, UTCDateTime, utcnow
 from backend.extensions import db
 
 
@@ -19,8 +19,8 @@ class Conversation(TimestampMixin, db.Model):
     # The id Rasa knows the conversation by (the resident's id as text).
     sender_id: Mapped[str] = mapped_column(String(64), unique=True)
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_turn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    handoff_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_turn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     handoff_reason: Mapped[str | None] = mapped_column(String(255))
 
 
@@ -43,5 +43,5 @@ class ChatTurn(db.Model):
     # ok | empty | no_reply | bot_unavailable
     outcome: Mapped[str] = mapped_column(String(32), default="ok", index=True)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     conversation: Mapped[Conversation] = relationship()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.models import TimestampMixin
+from backend.core.models import TimestampMixin, UTCDateTime
 from backend.extensions import db
 
 
@@ -55,5 +55,5 @@ class Staff(TimestampMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped to revoke every token issued so far (password change, deactivation).
     token_version: Mapped[int] = mapped_column(Integer, default=0)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     department: Mapped[Department | None] = relationship(lazy="joined")

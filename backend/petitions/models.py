@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.models import TimestampMixin, utcnow
+from backend.core.models import TimestampMixin, UTCDateTime, utcnow
 from backend.directory.models import Community, Department, Street
 from backend.extensions import db
 from backend.residents.models import Resident
-
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware datetime on every database (SQLite hands back naive values otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
 
 TYPES = ("投诉", "求助", "咨询", "建议", "表扬")
 URGENCIES = ("normal", "urgent")
