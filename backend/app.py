@@ -36,6 +36,7 @@ BLUEPRINTS = (
     "miniprogram_api.petitions:blp",
     "backend.routing.views:blp",
     "backend.analytics.views:blp",
+    "backend.notifications.views:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
@@ -52,6 +53,7 @@ MODEL_MODULES = (
     "backend.calendar.models",
     "backend.routing.models",
     "backend.petitions.models",
+    "backend.notifications.models",
 )
 
 

@@ -8,7 +8,8 @@ from flask import current_app
 
 from backend.outbox.models import OutboxMessage
 
-Handler = Callable[[dict], None]
+# handler(payload, message): the message (its id, dedupe_key) lets a handler that writes make itself idempotent.
+Handler = Callable[[dict, OutboxMessage], None]
 _HANDLERS: dict[str, Handler] = {}
 
 # Subscription templates by the names callers use; the ids are deployment settings.
@@ -41,7 +42,7 @@ def handle(message: OutboxMessage) -> None:
         raise LookupError(f"no handler for outbox kind {message.kind!r}")
     if not isinstance(message.payload, dict):
         raise PermanentFailure("payload is not an object")
-    handler(message.payload)
+    handler(message.payload, message)
 
 
 def _template_data(data: dict, keywords: dict) -> dict:
@@ -58,7 +59,7 @@ def _template_data(data: dict, keywords: dict) -> dict:
 
 
 @register_handler("wechat_subscribe")
-def send_wechat_subscribe(payload: dict) -> None:
+def send_wechat_subscribe(payload: dict, message: OutboxMessage) -> None:
     """payload {"resident_id", "template", "data", "page"} → a subscription message to that resident."""
     from backend.residents import service as residents
     from integrations.wechat import WeChatError, get_gateway
@@ -80,3 +81,29 @@ def send_wechat_subscribe(payload: dict) -> None:
         if exc.permanent:
             raise PermanentFailure(str(exc)) from exc
         raise
+
+
+@register_handler("staff_alert")
+def deliver_staff_alert(payload: dict, message: OutboxMessage) -> None:
+    """payload {"role", "kind", "message", "petition_id"?, "department_id"?} → the addressed staff's inboxes.
+
+    Addressed: active staff of `role`, plus the active clerks of `department_id` when set. Idempotent per
+    recipient and dedupe_key, so a run repeated after a crash adds nothing.
+    """
+    from backend.core.security import STAFF_ROLES
+    from backend.notifications import service as notifications
+
+    role, kind, text = payload.get("role"), payload.get("kind"), payload.get("message")
+    petition_id, department_id = payload.get("petition_id"), payload.get("department_id")
+    if role not in STAFF_ROLES:
+        raise PermanentFailure(f"unknown role {role!r}")
+    if not isinstance(kind, str) or not kind or not isinstance(text, str) or not text.strip():
+        raise PermanentFailure("payload needs kind and message (non-empty strings)")
+    for name, value in (("petition_id", petition_id), ("department_id", department_id)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise PermanentFailure(f"{name} must be an integer")
+    try:
+        notifications.deliver_alert(role=role, kind=kind[:32], message=text.strip(), source_key=message.dedupe_key,
+                                    petition_id=petition_id, department_id=department_id)
+    except LookupError as exc:
+        raise PermanentFailure(str(exc)) from exc
