@@ -86,6 +86,7 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_retry_seconds: int = 30
     worker_sweep_seconds: int = 15
+    petition_sweep_seconds: int = 60
     upload_dir: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     phone_encryption_key: str = ""
@@ -145,6 +146,7 @@ class Settings:
             outbox_max_attempts=_positive(env, "OUTBOX_MAX_ATTEMPTS", 8),
             outbox_retry_seconds=_positive(env, "OUTBOX_RETRY_SECONDS", 30),
             worker_sweep_seconds=_positive(env, "WORKER_SWEEP_SECONDS", 15),
+            petition_sweep_seconds=_positive(env, "PETITION_SWEEP_SECONDS", 60),
             routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "rasa"),
             petition_routing=_choice(env, "PETITION_ROUTING", ("after_response", "worker"), "after_response"),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from backend.extensions import db
 from backend.petitions import flows
+from backend.settings import Settings
 from backend.worker.periodic import register_periodic
-
-SWEEP_SECONDS = 60
 
 
 def route_job(petition_id: int) -> None:
@@ -17,9 +16,7 @@ def route_job(petition_id: int) -> None:
         db.session.remove()
 
 
-def sweep_job() -> None:
-    """Periodic job: the SLA sweep."""
-    flows.sweep_overdue()
-
-
-register_periodic("petitions.sweep_overdue", sweep_job, SWEEP_SECONDS)
+def register_jobs(settings: Settings) -> None:
+    """Registers the SLA sweep every PETITION_SWEEP_SECONDS (exclusive: one worker of the fleet per interval)."""
+    register_periodic("petitions.sweep_overdue", "backend.petitions.flows:sweep_overdue",
+                      settings.petition_sweep_seconds)

@@ -31,12 +31,12 @@ class _Worker(SimpleWorker):
 
 
 def load_jobs(app) -> None:
-    """Registers the outbox sweep and imports the domains' job modules (which register theirs)."""
-    interval = app.config["SETTINGS"].worker_sweep_seconds
+    """Registers the outbox sweep and the domains' periodic jobs (each JOB_MODULES' register_jobs(settings))."""
+    settings = app.config["SETTINGS"]
     # Not exclusive: claims are safe across workers, and more drainers drain faster.
-    periodic.register_periodic("outbox.drain", drain_all, interval, exclusive=False)
+    periodic.register_periodic("outbox.drain", drain_all, settings.worker_sweep_seconds, exclusive=False)
     for module in JOB_MODULES:
-        import_module(module)
+        import_module(module).register_jobs(settings)
 
 
 def periodic_loop(app, stop: threading.Event) -> None:

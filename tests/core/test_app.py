@@ -78,7 +78,8 @@ def test_development_without_credentials_uses_the_fake_wechat_server():
     assert real.wechat_api_base == "https://api.weixin.qq.com"
 
 
-@pytest.mark.parametrize("name", ["WORKER_SWEEP_SECONDS", "OUTBOX_MAX_ATTEMPTS", "WECHAT_TIMEOUT", "MP_LOGIN_MAX_PER_IP"])
+@pytest.mark.parametrize("name", ["WORKER_SWEEP_SECONDS", "OUTBOX_MAX_ATTEMPTS", "WECHAT_TIMEOUT", "MP_LOGIN_MAX_PER_IP",
+                                  "PETITION_SWEEP_SECONDS"])
 def test_counts_and_intervals_must_be_positive(name):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, name: "0"})

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
 from backend.core.models import utcnow
 from backend.directory.models import Staff
-from backend.directory.service import get_department_by_code, get_staff_by_username, get_street_by_code
+from backend.directory.service import get_department_by_code, get_staff_by_username
 from backend.extensions import db
 from backend.notifications import service as notifications
 from backend.notifications.models import StaffNotification
@@ -18,9 +17,9 @@ from backend.outbox import handlers
 from backend.outbox.delivery import deliver_due
 from backend.outbox.models import OutboxMessage
 from backend.outbox.service import enqueue
-from backend.petitions import deadlines, flows
+from backend.petitions import flows
 from backend.petitions.models import Petition
-from tests.petitions.conftest import VALID, bearer, make_resident
+from tests.petitions.conftest import bearer, make_resident, overdue_petition
 
 
 def _staff(role: str, department: str | None = None, active: bool = True) -> int:
@@ -30,21 +29,6 @@ def _staff(role: str, department: str | None = None, active: bool = True) -> int
     db.session.add(staff)
     db.session.commit()
     return staff.id
-
-
-def _petition(app, department: str | None, status: str = "dispatched") -> int:
-    resident = make_resident(app)
-    now = utcnow()
-    accept_by, reply_by, close_by = deadlines.compute(type="投诉", urgency="normal", start=now)
-    petition = Petition(
-        number=f"JNTEST-{uuid.uuid4().hex[:12]}", resident_id=resident.id, type="投诉", content="路灯坏了很久没人修",
-        street_id=get_street_by_code(code=VALID["street"]).id, status=status, body_hash="-", created_at=now,
-        routed_at=now, accept_by=now - timedelta(minutes=5), reply_by=reply_by, close_by=close_by,
-        department_id=get_department_by_code(code=department).id if department else None,
-    )
-    db.session.add(petition)
-    db.session.commit()
-    return petition.id
 
 
 def _ids(*usernames: str) -> set[int]:
@@ -62,7 +46,7 @@ def test_an_overdue_alert_reaches_active_supervisors_and_the_departments_clerks(
         _staff("supervisor", active=False)
         second_clerk = _staff("clerk", "urban_management")
         _staff("clerk", "urban_management", active=False)
-        pid = _petition(app, "urban_management")
+        pid = overdue_petition(app, "urban_management")
         assert flows.sweep_overdue().flagged["accept"] >= 1
         report = deliver_due()
         alert = db.session.scalar(select(OutboxMessage).where(
@@ -78,7 +62,7 @@ def test_an_overdue_alert_reaches_active_supervisors_and_the_departments_clerks(
 
 def test_an_unrouted_petition_alerts_supervisors_only(app):
     with app.app_context():
-        pid = _petition(app, None, status="submitted")
+        pid = overdue_petition(app, None, status="submitted")
         flows.sweep_overdue()
         deliver_due()
         assert {n.staff_id for n in _inbox(pid)} == _ids("supervisor")
@@ -86,7 +70,7 @@ def test_an_unrouted_petition_alerts_supervisors_only(app):
 
 def test_a_handler_run_again_after_a_crash_adds_nothing(app):
     with app.app_context():
-        pid = _petition(app, "transport")
+        pid = overdue_petition(app, "transport")
         flows.sweep_overdue()
         deliver_due()
         before = len(_inbox(pid))
@@ -121,7 +105,7 @@ def test_malformed_alerts_fail_for_good(app, payload, error):
 
 def _alerts(app, count: int, **fields) -> list[int]:
     with app.app_context():
-        pid = _petition(app, "urban_management")
+        pid = overdue_petition(app, "urban_management")
         for i in range(count):
             notifications.deliver_alert(role="supervisor", kind="reply_overdue", message=f"诉求第 {i} 条提醒",
                                         source_key=f"test:{pid}:{i}", petition_id=pid,
@@ -193,7 +177,7 @@ def test_a_deactivated_recipient_gets_nothing_new(app):
         supervisor = get_staff_by_username(username="supervisor")
         supervisor.is_active = False
         db.session.commit()
-        pid = _petition(app, None, status="submitted")
+        pid = overdue_petition(app, None, status="submitted")
         assert notifications.deliver_alert(role="supervisor", kind="accept_overdue", message="诉求超时",
                                            source_key="test:inactive", petition_id=pid) == 0
         assert _inbox(pid) == []

@@ -6,11 +6,16 @@ import itertools
 import struct
 import uuid
 import zlib
+from datetime import timedelta
 
 import pytest
 
+from backend.core.models import utcnow
 from backend.core.security import issue_token
+from backend.directory.service import get_department_by_code, get_street_by_code
 from backend.extensions import db
+from backend.petitions import deadlines
+from backend.petitions.models import Petition
 from backend.residents.models import Resident
 
 _counter = itertools.count(1)
@@ -48,6 +53,22 @@ def make_resident(app, **fields) -> Resident:
         db.session.refresh(resident)
         db.session.expunge(resident)
     return resident
+
+
+def overdue_petition(app, department: str | None, status: str = "dispatched") -> int:
+    """Commits a routed petition whose time to accept ran out five minutes ago; returns its id (in an app context)."""
+    resident = make_resident(app)
+    now = utcnow()
+    _, reply_by, close_by = deadlines.compute(type="投诉", urgency="normal", start=now)
+    petition = Petition(
+        number=f"JNTEST-{uuid.uuid4().hex[:12]}", resident_id=resident.id, type="投诉", content="路灯坏了很久没人修",
+        street_id=get_street_by_code(code=VALID["street"]).id, status=status, body_hash="-", created_at=now,
+        routed_at=now, accept_by=now - timedelta(minutes=5), reply_by=reply_by, close_by=close_by,
+        department_id=get_department_by_code(code=department).id if department else None,
+    )
+    db.session.add(petition)
+    db.session.commit()
+    return petition.id
 
 
 def bearer(app, resident: Resident) -> dict:
