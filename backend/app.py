@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     redis_store.init_app(app)
     wechat.init_app(app)
     outbox.init_app(app)
-    app.config.setdefault("RESIDENT_LOADER", residents.exists)
+    app.config.setdefault("RESIDENT_LOADER", residents.openid_of)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for target in BLUEPRINTS:

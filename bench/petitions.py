@@ -23,6 +23,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.common import CpuMeter, process_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 BODY = {"type": "投诉", "street": "dongshan", "community": "dongshan_zhushan", "address": "竹山路 100 号",
         "contact_consent": True}
@@ -188,8 +190,19 @@ def main(argv: list[str] | None = None) -> None:
             return "POST", "/api/mp/petitions", json.dumps(body, ensure_ascii=False).encode(), headers
 
         load(web_port, 300, args.concurrency, submission, args.time_cap)  # warm-up: imports, pools, caches
+        groups = {"web": lambda: process_tree(processes[1].pid), "postgres": lambda: _backends(url),
+                  "fake WeChat": lambda: [processes[0].pid]}
+        if args.routing == "worker":
+            groups["worker"] = lambda: process_tree(processes[2].pid)
+        meter = CpuMeter(groups)
+        meter.start()
         base = load(web_port, args.requests, args.concurrency, baseline, args.time_cap)
+        meter.stop()
+        base_cpu = meter.per_request(base["ok"])
+        meter.start()
         subs = load(web_port, args.requests, args.concurrency, submission, args.time_cap)
+        meter.stop()
+        subs_cpu = meter.per_request(subs["ok"])
         drained_at = time.monotonic()
         routed = _routed(url)
         while routed["unrouted"] and time.monotonic() - drained_at < args.time_cap:
@@ -209,8 +222,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:26s} {figures['rate']:8.1f}/s  p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms"
               f"  p99 {figures['p99']:6.1f} ms  ok {figures['ok']}  errors {figures['errors'] or 0}")
     print(f"submissions/s as a share of the baseline: {subs['rate'] / base['rate']:.2f}")
+    print(f"CPU per request, baseline:   {base_cpu}")
+    print(f"CPU per request, submission: {subs_cpu} (worker: what it did meanwhile)")
     print(f"routed after the response: {routed['dispatched']} dispatched, {routed['manual']} in the manual queue, "
           f"{routed['unrouted']} not yet routed ({drain_seconds:.1f} s after the last filing)")
+
+
+def _backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (the app's pooled connections)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).all()
+    engine.dispose()
+    return list(pids)
 
 
 def _routed(url: str) -> dict:

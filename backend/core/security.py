@@ -22,6 +22,7 @@ class Principal:
     role: str | None = None
     department_id: int | None = None
     username: str | None = None
+    openid: str | None = None  # residents: what WeChat calls them (content checks, messages)
 
     def has_role(self, *roles: str) -> bool:
         return self.kind == "staff" and (self.role in roles or self.role == "admin")
@@ -73,9 +74,13 @@ def _load_resident(token: str) -> Principal | None:
     if not payload:
         return None
     loader = current_app.config.get("RESIDENT_LOADER")
-    if loader is not None and not loader(payload["sub"]):
-        return None
-    return Principal("resident", payload["sub"])
+    openid = None
+    if loader is not None:
+        # The loader answers the resident's openid, or None once the resident no longer exists.
+        openid = loader(payload["sub"])
+        if openid is None:
+            return None
+    return Principal("resident", payload["sub"], openid=openid)
 
 
 def _is_service(token: str) -> bool:

@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import redis
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import select
 
 from backend.core.models import utcnow
-from backend.extensions import db, redis_store
+from backend.extensions import db
 from backend.outbox import service as outbox
 from backend.petitions import deadlines, service, states
 from backend.petitions.errors import PetitionError
@@ -22,6 +21,7 @@ log = logging.getLogger(__name__)
 # A petition not routed this long after filing (process died after the commit) is routed by the sweep.
 ROUTING_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
+ROUTE_BATCH = 200
 
 
 def route_petition(*, petition_id: int) -> str:
@@ -48,12 +48,13 @@ def route_petition(*, petition_id: int) -> str:
 
 
 def route_after_commit(petition_id: int) -> str:
-    """Schedules routing of a committed petition: on the worker, or once the response has been sent.
+    """Schedules routing of a committed petition: by the worker, or once the response has been sent.
 
-    Returns where it went ("worker", "after_response" or "now"); if the process dies first, the sweep routes it.
+    Returns where it goes ("worker", "after_response" or "now"); whatever is left unrouted, the worker's
+    route_pending job (every second) or the SLA sweep picks up.
     """
     app = current_app._get_current_object()
-    if app.config["SETTINGS"].petition_routing == "worker" and _enqueue_routing(petition_id):
+    if app.config["SETTINGS"].petition_routing == "worker":
         return "worker"
 
     def run() -> None:
@@ -81,20 +82,17 @@ def route_safely(petition_id: int) -> None:
         db.session.rollback()
 
 
-def _enqueue_routing(petition_id: int) -> bool:
-    client = redis_store.client()
-    if client is None:
-        return False
-    from rq import Queue
-
-    try:
-        # The worker's one queue; its SimpleWorker runs any job inside the app context.
-        Queue(outbox.queue_name(), connection=client).enqueue(
-            "backend.petitions.jobs.route_job", petition_id, job_timeout=60, result_ttl=0, failure_ttl=24 * 3600)
-    except redis.RedisError as exc:
-        redis_store.mark_down(exc)
-        return False
-    return True
+def route_pending(limit: int = ROUTE_BATCH) -> int:
+    """Routes the oldest petitions filed but not yet routed; returns how many it looked at."""
+    # The filing itself only commits its rows: the database is the queue, so nothing is lost when Redis
+    # or the worker is down, and the web process spends nothing on routing.
+    pending = db.session.scalars(select(Petition.id).where(
+        Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
+    ).order_by(Petition.id).limit(limit)).all()
+    db.session.rollback()
+    for petition_id in pending:
+        route_safely(petition_id)
+    return len(pending)
 
 
 @dataclass

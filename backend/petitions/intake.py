@@ -7,12 +7,12 @@ import json
 import random
 import threading
 import time
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from backend.calendar.service import local_date
 from backend.core.models import utcnow
@@ -22,7 +22,6 @@ from backend.petitions import deadlines, moderation, states
 from backend.petitions import photos as photo_store
 from backend.petitions.errors import PetitionError, invalid
 from backend.petitions.models import Petition, PetitionCounter, PetitionPhoto, PetitionTransition
-from backend.residents.models import Resident
 
 HASHED_FIELDS = ("type", "content", "street", "community", "address", "latitude", "longitude",
                  "contact_consent", "urgency")
@@ -79,92 +78,129 @@ def resolve_place(data: dict) -> tuple[int, int | None]:
     return street[0], community_id
 
 
-def next_number(day: date) -> str:
-    """Bumps the day's counter atomically and formats the number (unique; gaps when a filing fails)."""
+def next_number(day: date):
+    """The day's next public number: a string (SQLite), or an SQL expression evaluated by the INSERT (PostgreSQL)."""
     if db.session.get_bind().dialect.name != "postgresql":
         # SQLite serialises writers anyway: count inside the filing's own transaction.
-        value = db.session.execute(_bump(sqlite_insert, day)).scalar_one()
+        value = db.session.execute(_bump(day)).scalar_one()
         return f"JN{day:%Y%m%d}-{value:04d}"
-    # PostgreSQL: a transaction of its own, so the hot counter row is not locked while the filing commits.
-    # Its commit need not wait for the disk: a petition using the number commits synchronously later, and
-    # flushing the write-ahead log up to that commit makes this earlier increment durable too.
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        value = connection.execute(_bump(pg_insert, day)).scalar_one()
-    return f"JN{day:%Y%m%d}-{value:04d}"
+    # PostgreSQL: one sequence per day. nextval() takes no row lock and costs no round trip of its own,
+    # so concurrent filings never queue behind each other's commits (a counter row would serialise them).
+    sequence = _day_sequence(day)
+    prefix = f"JN{day:%Y%m%d}-"
+    return text(
+        f"(SELECT '{prefix}' || lpad(n::text, greatest(4, length(n::text)), '0') FROM nextval('{sequence}') AS n)"
+    )
 
 
-def _bump(insert, day: date):
-    statement = insert(PetitionCounter).values(day=day, value=1)
+_sequences_ready: set[tuple[str, str]] = set()
+SEQUENCE_PREFIX = "petition_number_"
+SEQUENCE_KEEP_DAYS = 3
+
+
+def _day_sequence(day: date) -> str:
+    """The name of the day's number sequence, created (and old ones dropped) once per process and day."""
+    name = f"{SEQUENCE_PREFIX}{day:%Y%m%d}"
+    key = (str(db.engine.url), name)
+    if key in _sequences_ready:
+        return name
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        # After a restore or a lost sequence, continue after the day's highest number already used.
+        used = connection.scalar(text(
+            "SELECT max(CAST(substr(number, 12) AS integer)) FROM petitions WHERE number LIKE :day"
+        ), {"day": f"JN{day:%Y%m%d}-%"}) or 0
+        try:
+            connection.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {used + 1}"))
+        except (IntegrityError, ProgrammingError):
+            # Another process created it at the same moment (IF NOT EXISTS is not race-free in PostgreSQL).
+            pass
+        old = connection.scalars(text(
+            "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE :pattern AND relname < :oldest"
+        ), {"pattern": SEQUENCE_PREFIX + "%", "oldest": f"{SEQUENCE_PREFIX}{day - timedelta(days=SEQUENCE_KEEP_DAYS):%Y%m%d}"}).all()
+        for stale in old:
+            connection.execute(text(f"DROP SEQUENCE IF EXISTS {stale}"))
+    _sequences_ready.add(key)
+    return name
+
+
+def _bump(day: date):
+    statement = sqlite_insert(PetitionCounter).values(day=day, value=1)
     return statement.on_conflict_do_update(
         index_elements=[PetitionCounter.day], set_={"value": PetitionCounter.value + 1}
     ).returning(PetitionCounter.value)
 
 
-def find_by_key(*, resident_id: int, key: str) -> Petition | None:
-    """The resident's petition filed with an Idempotency-Key."""
-    return db.session.scalar(
-        select(Petition).where(Petition.resident_id == resident_id, Petition.idempotency_key == key)
-    )
+@dataclass(frozen=True)
+class Filed:
+    """What the resident is told about a petition just filed (the same fields a replayed Petition has)."""
+
+    id: int
+    number: str
+    status: str
+    reply_by: datetime
+    department: None = None
 
 
-def _replay(existing: Petition, fingerprint: str) -> Petition:
-    if existing.body_hash != fingerprint:
+_BY_KEY = select(Petition.id, Petition.body_hash).where(
+    Petition.resident_id == bindparam("resident_id"), Petition.idempotency_key == bindparam("key"))
+
+
+def _replay(*, resident_id: int, key: str, fingerprint: str) -> Petition | None:
+    """The petition filed earlier with this key (None if none); 422 when its body was different."""
+    # Ids and hashes first: the full petition is loaded only for an actual retry.
+    found = db.session.execute(_BY_KEY, {"resident_id": resident_id, "key": key}).first()
+    if found is None:
+        return None
+    if found.body_hash != fingerprint:
         raise PetitionError(422, "该请求标识（Idempotency-Key）已用于另一条不同内容的诉求，请勿重复使用",
                             {"Idempotency-Key": ["与之前提交的内容不一致"]})
-    return existing
+    return db.session.get(Petition, found.id)
 
 
-def submit(*, resident: Resident, data: dict, uploads: list, idempotency_key: str | None,
-           source: str = "form") -> tuple[Petition, bool]:
-    """Files a petition and commits; returns (petition, created). A retry returns the first one."""
+def submit(*, resident, data: dict, uploads: list, idempotency_key: str | None,
+           source: str = "form") -> tuple[Petition | Filed, bool]:
+    """Files a petition for a resident (anything with .id and .openid) and commits; returns (petition,
+    created). A retry returns the first petition."""
     fingerprint = body_hash(data, uploads)
     # Look first, so a retry costs no content check, no stored files and no number; the unique
     # constraint still catches retries racing each other.
     if idempotency_key:
-        existing = find_by_key(resident_id=resident.id, key=idempotency_key)
+        existing = _replay(resident_id=resident.id, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
-            return _replay(existing, fingerprint), False
+            return existing, False
     street_id, community_id = resolve_place(data)
     reason = moderation.check_text(openid=resident.openid, text=data["content"] + "\n" + data.get("address", ""))
     if reason:
         raise invalid("content", reason)
     stored = photo_store.store(uploads)
     try:
-        petition = _insert_with_retry(resident, data, stored, street_id, community_id, idempotency_key,
-                                      fingerprint, source)
+        filed = _insert_with_retry(resident.id, data, stored, street_id, community_id, idempotency_key,
+                                   fingerprint, source)
     except IntegrityError:
         db.session.rollback()
         photo_store.discard([key for _, key in stored])
-        existing = find_by_key(resident_id=resident.id, key=idempotency_key) if idempotency_key else None
+        existing = None
+        if idempotency_key:
+            existing = _replay(resident_id=resident.id, key=idempotency_key, fingerprint=fingerprint)
         if existing is None:
             raise
-        return _replay(existing, fingerprint), False
+        return existing, False
     except Exception:
         db.session.rollback()
         photo_store.discard([key for _, key in stored])
         raise
-    return petition, True
+    return filed, True
 
 
-def _commit_keeping_state() -> None:
-    # The petition was just written in full; reloading it to serialise the response would cost a query.
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
-def _insert_with_retry(*args) -> Petition:
+def _insert_with_retry(*args) -> Filed:
     # SQLite answers "database is locked" at once when concurrent deferred transactions both want to
     # write; the loser simply tries again (PostgreSQL waits on the row lock instead and never gets here).
     for attempt in range(SQLITE_LOCK_RETRIES):
         try:
-            petition = _insert(*args)
-            _commit_keeping_state()
-            return petition
+            filed = _insert(*args)
+            db.session.commit()
+            return filed
         except OperationalError as exc:
             db.session.rollback()
             locked = "database is locked" in str(exc.orig)
@@ -174,25 +210,47 @@ def _insert_with_retry(*args) -> Petition:
     raise AssertionError("unreachable")
 
 
-def _insert(resident, data, stored, street_id, community_id, key, fingerprint, source) -> Petition:
+_PETITIONS, _TRANSITIONS, _PHOTOS = Petition.__table__, PetitionTransition.__table__, PetitionPhoto.__table__
+_ADD_TRANSITION = insert(_TRANSITIONS).values(
+    action="submit", from_status=None, to_status=states.SUBMITTED, actor_kind="resident", actor_role=None)
+_insert_statements: dict[tuple[str, str], object] = {}
+
+
+def _add_petition(day: date):
+    """INSERT … RETURNING id, number for a day, built once: building and caching a statement per call
+    costs more CPU than the database takes to run it."""
+    number = next_number(day)
+    if not isinstance(number, str):
+        key = (str(db.engine.url), day.isoformat())
+        statement = _insert_statements.get(key)
+        if statement is None:
+            if len(_insert_statements) > 16:
+                _insert_statements.clear()
+            statement = _insert_statements[key] = (
+                insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number))
+        return statement
+    return insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number)
+
+
+def _insert(resident_id, data, stored, street_id, community_id, key, fingerprint, source) -> Filed:
+    # Core statements rather than a unit-of-work flush: filing is the hot path.
     now = utcnow()
     accept_by, reply_by, close_by = deadlines.compute(type=data["type"], urgency=data["urgency"], start=now)
-    petition = Petition(
-        resident_id=resident.id, type=data["type"], content=data["content"], street_id=street_id,
-        community_id=community_id, address=data.get("address", ""), latitude=data.get("latitude"),
-        longitude=data.get("longitude"), contact_consent=data["contact_consent"], urgency=data["urgency"],
-        source=source, status=states.SUBMITTED, accept_by=accept_by, reply_by=reply_by, close_by=close_by,
-        idempotency_key=key, body_hash=fingerprint, created_at=now, updated_at=now,
-    )
-    petition.photos = [
-        PetitionPhoto(position=i, storage_key=k, content_type=u.content_type, size=len(u.data), sha256=u.sha256)
-        for i, (u, k) in enumerate(stored)
-    ]
-    petition.transitions = [PetitionTransition(
-        action="submit", from_status=None, to_status=states.SUBMITTED, actor_kind="resident",
-        actor_id=resident.id, actor_role=None, at=now, reason="机器人对话" if source == "bot" else None,
-    )]
-    petition.number = next_number(local_date(now))
-    db.session.add(petition)
-    db.session.flush()
-    return petition
+    petition_id, number = db.session.execute(_add_petition(local_date(now)), {
+        "resident_id": resident_id, "type": data["type"], "content": data["content"], "street_id": street_id,
+        "community_id": community_id, "address": data.get("address", ""), "latitude": data.get("latitude"),
+        "longitude": data.get("longitude"), "contact_consent": data["contact_consent"], "urgency": data["urgency"],
+        "source": source, "status": states.SUBMITTED, "accept_by": accept_by, "reply_by": reply_by,
+        "close_by": close_by, "idempotency_key": key, "body_hash": fingerprint, "created_at": now, "updated_at": now,
+    }).one()
+    db.session.execute(_ADD_TRANSITION, {
+        "petition_id": petition_id, "actor_id": resident_id, "at": now,
+        "reason": "机器人对话" if source == "bot" else None,
+    })
+    if stored:
+        db.session.execute(insert(_PHOTOS), [
+            {"petition_id": petition_id, "position": i, "storage_key": k, "content_type": u.content_type,
+             "size": len(u.data), "sha256": u.sha256, "created_at": now}
+            for i, (u, k) in enumerate(stored)
+        ])
+    return Filed(petition_id, number, states.SUBMITTED, reply_by)

@@ -1,4 +1,4 @@
-"""Worker entry points of petitions: routing a filed petition, and the periodic SLA sweep."""
+"""Worker entry points of petitions: routing filed petitions, and the periodic SLA sweep."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from backend.petitions import flows
 from backend.settings import Settings
 from backend.worker.periodic import register_periodic
 
+ROUTE_SECONDS = 1
 
-def route_job(petition_id: int) -> None:
-    """RQ job: routes one petition (PETITION_ROUTING=worker)."""
+
+def route_job() -> None:
+    """Periodic job: routes what was filed since the last run (PETITION_ROUTING=worker)."""
     try:
-        flows.route_safely(petition_id)
+        flows.route_pending()
     finally:
         db.session.remove()
 
 
 def register_jobs(settings: Settings) -> None:
-    """Registers the SLA sweep every PETITION_SWEEP_SECONDS (exclusive: one worker of the fleet per interval)."""
+    """Registers the SLA sweep every PETITION_SWEEP_SECONDS and, with PETITION_ROUTING=worker, routing every
+    second (both exclusive: one worker of the fleet per interval)."""
     register_periodic("petitions.sweep_overdue", "backend.petitions.flows:sweep_overdue",
                       settings.petition_sweep_seconds)
+    if settings.petition_routing == "worker":
+        register_periodic("petitions.route_pending", route_job, ROUTE_SECONDS)

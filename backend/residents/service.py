@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.core import crypto, masking, ratelimit
@@ -41,9 +41,12 @@ def get_by_openid(*, openid: str) -> Resident | None:
     return db.session.scalar(select(Resident).where(Resident.openid == openid))
 
 
-def exists(resident_id: int) -> bool:
-    """True while the resident exists (tokens of deleted residents stop working)."""
-    return db.session.scalar(select(Resident.id).where(Resident.id == resident_id)) is not None
+_OPENID = select(Resident.openid).where(Resident.id == bindparam("resident_id"))
+
+
+def openid_of(resident_id: int) -> str | None:
+    """The resident's openid, or None when there is no such resident (their tokens stop working)."""
+    return db.session.execute(_OPENID, {"resident_id": resident_id}).scalar()
 
 
 def sign_in_with_code(*, code: str, client_ip: str, max_per_ip: int) -> Resident:

@@ -62,6 +62,12 @@ class FakeState:
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeWeChat/1.0"
+    # Keep-alive like WeChat's servers: a client's pooled connection is reused, not reopened per call.
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write (flushed after each request): written apart, Nagle's algorithm
+    # and the client's delayed ACK would hold the body back for 40 ms on a kept-alive connection.
+    wbufsize = -1
+    disable_nagle_algorithm = True
     state: FakeState  # set on the subclass made per server
 
     def log_message(self, format, *args):  # noqa: A002 — quiet: tests read results, not access logs
@@ -82,10 +88,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _query(self) -> dict:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
 
-    def _json(self) -> dict | None:
+    def _read_body(self) -> bytes:
+        # On a kept-alive connection an unread body would be parsed as the next request: always read it.
         length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _json(self) -> dict | None:
         try:
-            body = json.loads(self.rfile.read(length).decode("utf-8") or "{}")
+            body = json.loads(self._body.decode("utf-8") or "{}")
         except (UnicodeDecodeError, ValueError):
             return None
         return body if isinstance(body, dict) else None
@@ -99,12 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routes ---------------------------------------------------------------------------------
     def do_GET(self):  # noqa: N802 — http.server's naming
+        self._body = self._read_body()
         path = urlsplit(self.path).path
         routes = {"/cgi-bin/token": self._token, "/sns/jscode2session": self._jscode2session,
                   "/_fake/messages": self._list_messages}
         routes.get(path, self._not_found)()
 
     def do_POST(self):  # noqa: N802
+        self._body = self._read_body()
         path = urlsplit(self.path).path
         routes = {"/wxa/msg_sec_check": self._msg_sec_check, "/cgi-bin/message/subscribe/send": self._subscribe_send,
                   "/_fake/fail-next": self._set_fail_next, "/_fake/refuse": self._set_refused,
@@ -112,6 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         routes.get(path, self._not_found)()
 
     def do_DELETE(self):  # noqa: N802
+        self._body = self._read_body()
         if urlsplit(self.path).path == "/_fake/messages":
             with self.state.lock:
                 self.state.messages.clear()

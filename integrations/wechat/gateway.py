@@ -57,6 +57,8 @@ class _TimeoutSession(requests.Session):
     def __init__(self, timeout: float):
         super().__init__()
         self._default_timeout = timeout
+        # Proxies come from settings, not the environment: scanning os.environ on every call is costly.
+        self.trust_env = False
 
     def request(self, method, url, **kwargs):
         if kwargs.get("timeout") is None:

@@ -10,7 +10,7 @@ from backend.calendar.service import BEIJING
 from backend.directory.service import get_department_by_code
 from backend.extensions import db
 from backend.petitions import intake
-from backend.petitions.models import PetitionRating
+from backend.petitions.models import Petition, PetitionRating
 from tests.petitions.conftest import VALID, make_resident
 
 T0 = datetime(2026, 11, 2, 10, tzinfo=BEIJING)  # a Monday
@@ -18,9 +18,10 @@ T0 = datetime(2026, 11, 2, 10, tzinfo=BEIJING)  # a Monday
 
 def _petition(resident, *, department, street="dongshan", status="dispatched", accepted_after=None,
               closed_after=None, returned=0, rating=None, created=T0):
-    petition, _ = intake.submit(resident=resident, uploads=[], idempotency_key=None, data={
+    filed, _ = intake.submit(resident=resident, uploads=[], idempotency_key=None, data={
         **VALID, "street": street, "community": None, "urgency": "normal", "latitude": None, "longitude": None,
         "content": f"{department}/{status}/{accepted_after}/{closed_after}/{returned}/{rating}：烧烤摊油烟扰民"})
+    petition = db.session.get(Petition, filed.id)
     petition.created_at = created
     petition.accept_by, petition.close_by = created + timedelta(days=1), created + timedelta(days=20)
     petition.department_id = get_department_by_code(code=department).id if department else None
