@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import current_app
@@ -18,6 +19,7 @@ TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id"}
 VALUE_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32, "letter": 32,
                 "car_number": 8, "phone_number": 17}
 THING_MAX = VALUE_LIMITS["thing"]
+PHRASE = re.compile(rf"[\u4e00-\u9fff]{{1,{VALUE_LIMITS['phrase']}}}")
 
 
 class PermanentFailure(Exception):
@@ -46,16 +48,29 @@ def handle(message: OutboxMessage) -> None:
 
 
 def _template_data(data: dict, keywords: dict) -> dict:
-    """{"status_label": "已受理"} → WeChat's {"phrase2": {"value": "已受理"}}, cut to the keyword's limit."""
+    """{"status_label": "已受理"} → WeChat's {"phrase2": {"value": "已受理"}}, cut to the keyword's limit.
+
+    A phrase is never cut: a sliced status ("已答复待评价" → "已答复待评") misinforms the resident, so a value
+    that is not 1–5 Chinese characters is a permanent failure (callers send deliberate phrases:
+    backend.petitions.states.NOTICE_PHRASES).
+    """
     shaped = {}
     for name, value in data.items():
         key = keywords.get(name, name)
         text = str(value.get("value", "")) if isinstance(value, dict) else str(value)
-        limit = VALUE_LIMITS.get(key.rstrip("0123456789"))
+        kind = key.rstrip("0123456789")
+        limit = VALUE_LIMITS.get(kind)
+        if kind == "phrase" and not is_phrase(text):
+            raise PermanentFailure(f"{key} must be 1–{limit} Chinese characters, got {text!r}")
         if limit and len(text) > limit:
-            text = text[: limit - 1] + "…" if key.startswith("thing") else text[:limit]
+            text = text[: limit - 1] + "…" if kind == "thing" else text[:limit]
         shaped[key] = {"value": text}
     return shaped
+
+
+def is_phrase(text: str) -> bool:
+    """True when WeChat accepts the text as a `phrase` value: 1–5 Chinese characters and nothing else."""
+    return bool(PHRASE.fullmatch(text))
 
 
 @register_handler("wechat_subscribe")

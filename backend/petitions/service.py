@@ -63,12 +63,12 @@ def transition(*, petition: Petition, action: str, actor: Principal, reason: str
     db.session.add(row)
     db.session.flush()
     if spec.notify:
-        queue_update(petition=petition, transition_id=row.id, remark=remark, at=now)
+        queue_update(petition=petition, transition_id=row.id, remark=remark, at=now, action=action)
     db.session.commit()
     return row
 
 
-def queue_update(*, petition: Petition, transition_id: int, remark: str, at) -> None:
+def queue_update(*, petition: Petition, transition_id: int, remark: str, at, action: str | None = None) -> None:
     """Queues the resident's WeChat subscription message about a change, in the caller's transaction."""
     outbox.enqueue(
         kind="wechat_subscribe",
@@ -77,7 +77,7 @@ def queue_update(*, petition: Petition, transition_id: int, remark: str, at) -> 
             "template": "petition_update",
             "data": {
                 "number": petition.number,
-                "status_label": states.RESIDENT_LABELS[petition.status],
+                "status_label": states.notice_phrase(petition.status, action),
                 "time": at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
                 "remark": remark[:20],
             },

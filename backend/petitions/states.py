@@ -20,6 +20,19 @@ RESIDENT_LABELS = {
     SUBMITTED: "已提交", DISPATCHED: "已受理", ACCEPTED: "办理中", REPLIED: "已答复",
     CLOSED: "已办结", RETURNED: "已受理", WITHDRAWN: "已撤回", MERGED: "已合并办理",
 }
+# The status in a resident's WeChat subscription message goes to a `phrase` keyword, which WeChat accepts
+# only as 1–5 Chinese characters: deliberate short forms (never slices), hiding returns like RESIDENT_LABELS.
+NOTICE_PHRASES = {
+    SUBMITTED: "已提交", DISPATCHED: "已受理", ACCEPTED: "办理中", REPLIED: "已答复",
+    CLOSED: "已办结", RETURNED: "已受理", WITHDRAWN: "已撤回", MERGED: "已合并",
+}
+# Actions whose news is not the resulting status (a transfer stays dispatched, an extension accepted).
+ACTION_PHRASES = {"transfer": "已转办", "approve_extension": "延期办理"}
+
+
+def notice_phrase(status: str, action: str | None = None) -> str:
+    """The ≤5-character status phrase of a resident notification about an action."""
+    return ACTION_PHRASES.get(action) or NOTICE_PHRASES[status]
 
 # Actor kinds used in the table below.
 OWNER = "owner"            # the resident who filed the petition

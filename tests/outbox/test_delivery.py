@@ -151,13 +151,22 @@ def test_long_thing_values_are_cut_to_wechats_limit(app, resident_id, fake_wecha
 
 def test_petition_data_names_become_the_templates_keywords(app, resident_id, fake_wechat):
     with app.app_context():
-        _notify(resident_id, data={"number": "JN20261125-0007", "status_label": "处理中（已转办）",
+        _notify(resident_id, data={"number": "JN20261125-0007", "status_label": "已转办",
                                    "time": "2026-11-25 11:30", "remark": "已转交江宁区城市管理局处理，请耐心等待结果"})
         assert deliver_due().sent
     assert fake_wechat.messages()[0]["data"] == {
-        "character_string1": {"value": "JN20261125-0007"}, "phrase2": {"value": "处理中（已"},
+        "character_string1": {"value": "JN20261125-0007"}, "phrase2": {"value": "已转办"},
         "time3": {"value": "2026-11-25 11:30"}, "thing4": {"value": "已转交江宁区城市管理局处理，请耐心等待…"},
     }
+
+
+@pytest.mark.parametrize("label", ["已答复待评价", "处理中（已转办）", "done", ""])
+def test_a_status_that_is_not_a_phrase_fails_instead_of_being_sliced(app, resident_id, fake_wechat, label):
+    with app.app_context():
+        message_id = _notify(resident_id, data={"number": "JN20261125-0007", "status_label": label})
+        assert deliver_due().failed == [message_id]
+        assert "phrase2" in _message(message_id).last_error
+    assert fake_wechat.state.send_attempts == 0
 
 
 def test_the_fake_rejects_what_wechat_rejects(app, fake_wechat):
