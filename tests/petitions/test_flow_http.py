@@ -70,7 +70,7 @@ def test_full_loop_with_return_transfer_extension_reply_and_rating(app, client, 
     assert staff_view["notes"][0]["body"] == "内部：商户是惯犯"
     assert staff_view["ratings"][0] == {**staff_view["ratings"][0], "score": 2, "resolved": False}
     labels = [m["status_label"] for m in _messages(app, pid)]
-    assert labels == ["已受理", "已受理", "办理中", "办理中", "已答复"]
+    assert labels == ["已受理", "已受理", "办理中", "延期办理", "已答复"]
 
 
 def test_forbidden_and_conflicting_actions_over_http(client, residents, auth):
