@@ -8,6 +8,7 @@ from importlib import import_module
 from flask import Flask
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import seed
 from backend.core import errors
@@ -77,6 +78,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
     )
     app.config.update(overrides)
+    if settings.trusted_proxies:
+        # Only the last N hops of X-Forwarded-For were written by our proxies; believing more (or any, with no
+        # proxy) would let a client forge its address past the per-address sign-in limits.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.json.ensure_ascii = False
     for module in MODEL_MODULES:
         import_module(module)

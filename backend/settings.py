@@ -38,6 +38,13 @@ def _positive(env: dict, name: str, default, parse=None):
     return value
 
 
+def _non_negative(env: dict, name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, got {value!r}")
+    return value
+
+
 def _float(env: dict, name: str, default: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
@@ -83,6 +90,8 @@ class Settings:
     wechat_template_fields: dict = field(default_factory=dict)
     wechat_timeout: float = 5.0
     mp_login_max_per_ip: int = 30
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0 = none).
+    trusted_proxies: int = 0
     outbox_max_attempts: int = 8
     outbox_retry_seconds: int = 30
     worker_sweep_seconds: int = 15
@@ -143,6 +152,7 @@ class Settings:
             **wechat,
             wechat_timeout=_positive(env, "WECHAT_TIMEOUT", 5.0, _float),
             mp_login_max_per_ip=_positive(env, "MP_LOGIN_MAX_PER_IP", 30),
+            trusted_proxies=_non_negative(env, "TRUSTED_PROXIES", 0),
             outbox_max_attempts=_positive(env, "OUTBOX_MAX_ATTEMPTS", 8),
             outbox_retry_seconds=_positive(env, "OUTBOX_RETRY_SECONDS", 30),
             worker_sweep_seconds=_positive(env, "WORKER_SWEEP_SECONDS", 15),
