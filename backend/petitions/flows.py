@@ -29,7 +29,7 @@ def route_petition(*, petition_id: int) -> str:
     petition = service.get(petition_id=petition_id)
     if petition is None or petition.status != states.SUBMITTED or petition.routed_at is not None:
         return "skipped"
-    suggestion = routing.suggest(text=petition.content)
+    suggestion = routing.suggest(text=petition.content, street_id=petition.street_id)
     if not suggestion.confident:
         petition.category, petition.category_confidence = suggestion.category, suggestion.confidence
         petition.routed_at = utcnow()

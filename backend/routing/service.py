@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from backend.directory import service as directory
-from backend.directory.models import Department
+from backend.directory.models import Department, Street
 from backend.extensions import db
-from backend.petitions.errors import invalid
+from backend.petitions.errors import PetitionError, invalid
 from backend.routing.classifiers import Classification, ClassifierUnavailable, get_classifier
-from backend.routing.models import RoutingRule
+from backend.routing.models import RoutingRule, RoutingStreetRule
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Suggestion:
 
 def list_rules() -> list[RoutingRule]:
     """Every routing rule, in registry order."""
-    return list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
+    return list(db.session.scalars(
+        select(RoutingRule).options(selectinload(RoutingRule.overrides)).order_by(RoutingRule.id)))
 
 
 def get_rule(*, category: str) -> RoutingRule | None:
@@ -36,14 +38,52 @@ def get_rule(*, category: str) -> RoutingRule | None:
     return db.session.scalar(select(RoutingRule).where(RoutingRule.category == category))
 
 
-def set_department(*, rule: RoutingRule, department_code: str, staff_id: int) -> RoutingRule:
-    """Routes a category to another department and commits."""
-    department = directory.get_department_by_code(code=department_code)
+def _department(code: str) -> Department:
+    department = directory.get_department_by_code(code=code)
     if department is None:
         raise invalid("department", "部门不存在")
-    rule.department = department
-    rule.updated_by_id = staff_id
+    return department
+
+
+def street_by_code(code: str) -> Street:
+    """The street of a code, or a 422 naming the street field."""
+    street = directory.get_street_by_code(code=code)
+    if street is None:
+        raise invalid("street", "街道不存在")
+    return street
+
+
+def set_department(*, rule: RoutingRule, department_code: str, staff_id: int,
+                   street_code: str | None = None) -> RoutingRule:
+    """Routes a category to another department county-wide, or in one street only (an override); commits."""
+    department = _department(department_code)
+    if street_code is None:
+        rule.department = department
+        rule.updated_by_id = staff_id
+    else:
+        street = street_by_code(street_code)
+        override = db.session.scalar(select(RoutingStreetRule).where(
+            RoutingStreetRule.category == rule.category, RoutingStreetRule.street_id == street.id))
+        if override is None:
+            override = RoutingStreetRule(category=rule.category, street=street)
+            db.session.add(override)
+        override.department = department
+        override.updated_by_id = staff_id
     db.session.commit()
+    db.session.refresh(rule, ["overrides"])
+    return rule
+
+
+def remove_override(*, rule: RoutingRule, street_code: str) -> RoutingRule:
+    """Drops a street's override so the county-wide rule applies there again; commits."""
+    street = street_by_code(street_code)
+    override = db.session.scalar(select(RoutingStreetRule).where(
+        RoutingStreetRule.category == rule.category, RoutingStreetRule.street_id == street.id))
+    if override is None:
+        raise PetitionError(404, "该街道没有单独的分拨规则")
+    db.session.delete(override)
+    db.session.commit()
+    db.session.refresh(rule, ["overrides"])
     return rule
 
 
@@ -55,21 +95,26 @@ def classify(text: str) -> Classification | None:
         return None
 
 
-def suggest(*, text: str) -> Suggestion:
-    """The department a text should go to, with alternatives; confident only above the threshold."""
+def suggest(*, text: str, street_id: int | None = None) -> Suggestion:
+    """The department a text should go to (the street's override first), with alternatives; confident only
+    above the threshold."""
     classification = classify(text)
     if classification is None or classification.category is None:
         return Suggestion(None, 0.0, None, [], False)
     wanted = [classification.category, *(code for code, _ in classification.alternatives)]
-    rules = {rule.category: rule for rule in db.session.scalars(
+    departments = {rule.category: rule.department for rule in db.session.scalars(
         select(RoutingRule).where(RoutingRule.category.in_(wanted)))}
-    best = rules.get(classification.category)
+    if street_id is not None and departments:
+        departments.update({override.category: override.department for override in db.session.scalars(
+            select(RoutingStreetRule).where(RoutingStreetRule.category.in_(list(departments)),
+                                            RoutingStreetRule.street_id == street_id))})
+    best = departments.get(classification.category)
     alternatives = [
-        {"category": code, "confidence": confidence, "department": rules[code].department}
-        for code, confidence in classification.alternatives if code in rules
+        {"category": code, "confidence": confidence, "department": departments[code]}
+        for code, confidence in classification.alternatives if code in departments
     ]
     threshold = current_app.config["SETTINGS"].routing_confidence_threshold
     return Suggestion(
-        classification.category, classification.confidence, best.department if best else None, alternatives,
+        classification.category, classification.confidence, best, alternatives,
         confident=best is not None and classification.confidence >= threshold,
     )

@@ -33,12 +33,24 @@ class RoutingSuggestionSchema(Schema):
     alternatives = fields.List(fields.Nested(RoutingAlternativeSchema))
 
 
+class StreetRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class RoutingOverrideSchema(Schema):
+    street = fields.Nested(StreetRefSchema)
+    department = fields.Nested(DepartmentRefSchema)
+    updated_at = fields.DateTime()
+
+
 class RoutingRuleSchema(Schema):
     category = fields.String()
     name = fields.String()
     covers = fields.String()
     department = fields.Nested(DepartmentRefSchema)
     updated_at = fields.DateTime()
+    overrides = fields.List(fields.Nested(RoutingOverrideSchema))
 
 
 class RoutingRuleListSchema(Schema):
@@ -47,6 +59,11 @@ class RoutingRuleListSchema(Schema):
 
 class RoutingRuleUpdateSchema(Schema):
     department = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
+
+
+class RoutingOverrideDeleteArgs(Schema):
+    street = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 @blp.route("/suggest")
@@ -56,7 +73,8 @@ class Suggest(MethodView):
     @blp.response(200, RoutingSuggestionSchema)
     def post(self, data):
         """Which department a complaint text should go to, with alternatives"""
-        return service.suggest(text=data["text"])
+        street = service.street_by_code(data["street"]) if data["street"] else None
+        return service.suggest(text=data["text"], street_id=street.id if street else None)
 
 
 @blp.route("/rules")
@@ -74,8 +92,20 @@ class Rule(MethodView):
     @blp.arguments(RoutingRuleUpdateSchema)
     @blp.response(200, RoutingRuleSchema)
     def put(self, data, category):
-        """Route a category to another department"""
-        rule = service.get_rule(category=category)
-        if rule is None:
-            raise PetitionError(404, "分类不存在")
-        return service.set_department(rule=rule, department_code=data["department"], staff_id=current_principal().id)
+        """Route a category to another department, county-wide or (with street) in that street only"""
+        return service.set_department(rule=_rule(category), department_code=data["department"],
+                                      street_code=data["street"], staff_id=current_principal().id)
+
+    @require_staff("supervisor")
+    @blp.arguments(RoutingOverrideDeleteArgs, location="query")
+    @blp.response(200, RoutingRuleSchema)
+    def delete(self, args, category):
+        """Drop a street's override (?street=code): the county-wide rule applies there again"""
+        return service.remove_override(rule=_rule(category), street_code=args["street"])
+
+
+def _rule(category: str):
+    rule = service.get_rule(category=category)
+    if rule is None:
+        raise PetitionError(404, "分类不存在")
+    return rule
