@@ -11,6 +11,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from integrations.wechat.errors import RISKY_CONTENT, WeChatError, WeChatUnavailable, classify
 from integrations.wechat.storage import FallbackTokenStorage
+from integrations.wechat.transport import PooledTransport
 
 log = logging.getLogger(__name__)
 
@@ -52,26 +53,12 @@ class WeChatGateway(Protocol):
     def send_subscribe_message(self, openid: str, template_id: str, data: dict, page: str | None = None) -> None: ...
 
 
-class _TimeoutSession(requests.Session):
-    # wechatpy fetches the access token without a timeout; a stalled WeChat must not hang a worker.
-    def __init__(self, timeout: float):
-        super().__init__()
-        self._default_timeout = timeout
-        # Proxies come from settings, not the environment: scanning os.environ on every call is costly.
-        self.trust_env = False
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._default_timeout
-        return super().request(method, url, **kwargs)
-
-
 class _Client(WeChatClient):
     """wechatpy's client pointed at a configurable API base (the fake server in tests)."""
 
     def __init__(self, appid: str, secret: str, api_base: str, timeout: float):
         super().__init__(appid, secret, session=FallbackTokenStorage(), timeout=timeout)
-        self._http = _TimeoutSession(timeout)
+        self._http = PooledTransport(timeout)
         self.api_base = api_base.rstrip("/")
         self.API_BASE_URL = self.api_base + "/cgi-bin/"
         self.wxa.API_BASE_URL = self.api_base + "/"
