@@ -6,6 +6,7 @@ import logging
 from importlib import import_module
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,10 +59,19 @@ MODEL_MODULES = (
 )
 
 
+class _NoSessions(SecureCookieSessionInterface):
+    """Flask's cookie session, switched off (every API call carries a bearer token instead)."""
+
+    def open_session(self, app, request):
+        return None
+
+
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Builds the app from settings (environment by default); nothing connects here."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
+    # Bearer tokens only: no cookie session to open and save on every request.
+    app.session_interface = _NoSessions()
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

@@ -28,23 +28,35 @@ class Principal:
         return self.kind == "staff" and (self.role in roles or self.role == "admin")
 
 
+# A token starts with its kind, so reading one tries the right key only (a wrong guess costs an HMAC).
+KIND_PREFIXES = {"staff": "s.", "resident": "r."}
+
+
+@functools.lru_cache(maxsize=32)
+def _serializer_for(secret_key: str, kind: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"zj-{kind}-token")
+
+
 def _serializer(kind: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SETTINGS"].secret_key, salt=f"zj-{kind}-token")
+    return _serializer_for(current_app.config["SETTINGS"].secret_key, kind)
 
 
 def issue_token(kind: str, subject: int, version: int = 0) -> tuple[str, int]:
     """Signs a token for a staff member or a resident; returns (token, seconds until expiry)."""
     settings = current_app.config["SETTINGS"]
     ttl = settings.staff_token_ttl if kind == "staff" else settings.resident_token_ttl
-    return _serializer(kind).dumps({"sub": subject, "v": version}), ttl
+    return KIND_PREFIXES[kind] + _serializer(kind).dumps({"sub": subject, "v": version}), ttl
 
 
 def read_token(kind: str, token: str) -> dict | None:
-    """Returns the token's payload, or None when it is forged or expired."""
+    """Returns the token's payload, or None when it is forged, expired or of another kind."""
+    prefix = KIND_PREFIXES[kind]
+    if not token.startswith(prefix):
+        return None
     settings = current_app.config["SETTINGS"]
     ttl = settings.staff_token_ttl if kind == "staff" else settings.resident_token_ttl
     try:
-        payload = _serializer(kind).loads(token, max_age=ttl)
+        payload = _serializer(kind).loads(token[len(prefix):], max_age=ttl)
     except (SignatureExpired, BadSignature):
         return None
     return payload if isinstance(payload, dict) and isinstance(payload.get("sub"), int) else None
