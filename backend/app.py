@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from importlib import import_module
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import seed
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app.cli.add_command(getattr(import_module(module), attr))
     with app.app_context():
         _tune_sqlite(db.engine)
+        _ping_idle_connections(db.engine)
     errors.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
@@ -127,7 +130,36 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pre-ping on every checkout (a round trip per request): _ping_idle_connections pings only
+    # connections that sat unused long enough for the server or a firewall to have dropped them.
+    return {"pool_size": 10, "max_overflow": 20}
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine) -> None:
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["zj_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("zj_idle_since", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool retries the checkout with a fresh connection (SQLAlchemy's pessimistic recipe).
+            raise DisconnectionError() from exc
 
 
 def _tune_sqlite(engine) -> None:

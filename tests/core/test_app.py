@@ -108,3 +108,30 @@ def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
     monkeypatch.setattr("sys.argv", ["gunicorn"])
     with pytest.raises(UnsafeStartup):
         assert_safe_to_serve(create_app(Settings.from_env(env)))
+
+
+def test_a_connection_dropped_while_idle_is_replaced_without_an_error(committed_app, monkeypatch):
+    from sqlalchemy import create_engine, event, text
+
+    from backend import app as app_module
+    from backend.extensions import db
+
+    client = committed_app.test_client()
+    assert client.get("/healthz").get_json()["components"]["db"] == "ok"
+    with committed_app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            # A file has no server that could drop the connection: no ping listener is installed.
+            assert not event.contains(engine, "checkout", lambda *a: None)
+            assert client.get("/healthz").get_json()["components"]["db"] == "ok"
+            return
+        # The pooled connection the next request will get, killed by the server as if it had restarted.
+        with engine.connect() as connection:
+            victim = connection.scalar(text("SELECT pg_backend_pid()"))
+        killer = create_engine(engine.url)
+        with killer.connect() as other:
+            assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim}) is True
+        killer.dispose()
+    monkeypatch.setattr(app_module, "IDLE_PING_SECONDS", 0.0)
+    body = client.get("/healthz").get_json()
+    assert body["components"]["db"] == "ok", body
