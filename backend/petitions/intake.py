@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, insert, literal, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -211,42 +211,57 @@ def _insert_with_retry(*args) -> Filed:
 
 
 _PETITIONS, _TRANSITIONS, _PHOTOS = Petition.__table__, PetitionTransition.__table__, PetitionPhoto.__table__
-_ADD_TRANSITION = insert(_TRANSITIONS).values(
-    action="submit", from_status=None, to_status=states.SUBMITTED, actor_kind="resident", actor_role=None)
-_insert_statements: dict[tuple[str, str], object] = {}
+_FILED_COLUMNS = ("resident_id", "type", "content", "street_id", "community_id", "address", "latitude", "longitude",
+                  "contact_consent", "urgency", "source", "status", "accept_by", "reply_by", "close_by",
+                  "idempotency_key", "body_hash", "created_at", "updated_at")
+_SUBMIT_AUDIT = {"action": "submit", "from_status": None, "to_status": states.SUBMITTED, "actor_kind": "resident",
+                 "actor_role": None}
+_ADD_TRANSITION = insert(_TRANSITIONS).values(**_SUBMIT_AUDIT)
+_filing_statements: dict[tuple[str, str], object] = {}
 
 
-def _add_petition(day: date):
-    """INSERT … RETURNING id, number for a day, built once: building and caching a statement per call
-    costs more CPU than the database takes to run it."""
+def _filing_statement(day: date):
+    """The statement that files a petition on a day and returns (id, number); on PostgreSQL it writes the
+    audit row too. Built once per day: building a statement costs more CPU than the database spends on it."""
     number = next_number(day)
-    if not isinstance(number, str):
-        key = (str(db.engine.url), day.isoformat())
-        statement = _insert_statements.get(key)
-        if statement is None:
-            if len(_insert_statements) > 16:
-                _insert_statements.clear()
-            statement = _insert_statements[key] = (
-                insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number))
-        return statement
-    return insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number)
+    if isinstance(number, str):  # SQLite: the counter's value, new every time
+        return insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number)
+    key = (str(db.engine.url), day.isoformat())
+    statement = _filing_statements.get(key)
+    if statement is None:
+        if len(_filing_statements) > 16:
+            _filing_statements.clear()
+        # One round trip: the petition and its "submit" audit row in one statement (data-modifying CTEs).
+        filed = insert(_PETITIONS).values(
+            number=number, **{name: bindparam(name, type_=_PETITIONS.c[name].type) for name in _FILED_COLUMNS}
+        ).returning(_PETITIONS.c.id, _PETITIONS.c.number).cte("filed")
+        audit = insert(_TRANSITIONS).from_select(
+            ["petition_id", *_SUBMIT_AUDIT, "actor_id", "at", "reason"],
+            select(filed.c.id, *(literal(value, _TRANSITIONS.c[name].type) for name, value in _SUBMIT_AUDIT.items()),
+                   bindparam("actor_id", type_=_TRANSITIONS.c.actor_id.type),
+                   bindparam("at", type_=_TRANSITIONS.c.at.type),
+                   bindparam("reason", type_=_TRANSITIONS.c.reason.type)),
+        ).cte("audit")
+        statement = _filing_statements[key] = select(filed.c.id, filed.c.number).add_cte(audit)
+    return statement
 
 
 def _insert(resident_id, data, stored, street_id, community_id, key, fingerprint, source) -> Filed:
     # Core statements rather than a unit-of-work flush: filing is the hot path.
     now = utcnow()
     accept_by, reply_by, close_by = deadlines.compute(type=data["type"], urgency=data["urgency"], start=now)
-    petition_id, number = db.session.execute(_add_petition(local_date(now)), {
+    statement = _filing_statement(local_date(now))
+    audit = {"actor_id": resident_id, "at": now, "reason": "机器人对话" if source == "bot" else None}
+    petition_id, number = db.session.execute(statement, {
         "resident_id": resident_id, "type": data["type"], "content": data["content"], "street_id": street_id,
         "community_id": community_id, "address": data.get("address", ""), "latitude": data.get("latitude"),
         "longitude": data.get("longitude"), "contact_consent": data["contact_consent"], "urgency": data["urgency"],
         "source": source, "status": states.SUBMITTED, "accept_by": accept_by, "reply_by": reply_by,
         "close_by": close_by, "idempotency_key": key, "body_hash": fingerprint, "created_at": now, "updated_at": now,
+        **audit,
     }).one()
-    db.session.execute(_ADD_TRANSITION, {
-        "petition_id": petition_id, "actor_id": resident_id, "at": now,
-        "reason": "机器人对话" if source == "bot" else None,
-    })
+    if not statement.is_select:
+        db.session.execute(_ADD_TRANSITION, {"petition_id": petition_id, **audit})
     if stored:
         db.session.execute(insert(_PHOTOS), [
             {"petition_id": petition_id, "position": i, "storage_key": k, "content_type": u.content_type,
