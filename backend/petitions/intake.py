@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -163,9 +164,8 @@ def submit(*, resident, data: dict, uploads: list, idempotency_key: str | None,
     """Files a petition for a resident (anything with .id and .openid) and commits; returns (petition,
     created). A retry returns the first petition."""
     fingerprint = body_hash(data, uploads)
-    # Look first, so a retry costs no content check, no stored files and no number; the unique
-    # constraint still catches retries racing each other.
-    if idempotency_key:
+    if idempotency_key and uploads:
+        # With photos, look first: a retry should not store them again. Without, the INSERT finds out.
         existing = _replay(resident_id=resident.id, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
             return existing, False
@@ -177,29 +177,30 @@ def submit(*, resident, data: dict, uploads: list, idempotency_key: str | None,
     try:
         filed = _insert_with_retry(resident.id, data, stored, street_id, community_id, idempotency_key,
                                    fingerprint, source)
-    except IntegrityError:
-        db.session.rollback()
-        photo_store.discard([key for _, key in stored])
-        existing = None
-        if idempotency_key:
-            existing = _replay(resident_id=resident.id, key=idempotency_key, fingerprint=fingerprint)
-        if existing is None:
-            raise
-        return existing, False
     except Exception:
         db.session.rollback()
         photo_store.discard([key for _, key in stored])
         raise
+    if filed is None:
+        # The key was used before (or by a concurrent retry, whose commit the INSERT waited for).
+        photo_store.discard([key for _, key in stored])
+        existing = _replay(resident_id=resident.id, key=idempotency_key, fingerprint=fingerprint)
+        if existing is None:
+            raise AssertionError("an Idempotency-Key conflict without the petition that holds the key")
+        return existing, False
     return filed, True
 
 
-def _insert_with_retry(*args) -> Filed:
+def _insert_with_retry(*args) -> Filed | None:
     # SQLite answers "database is locked" at once when concurrent deferred transactions both want to
     # write; the loser simply tries again (PostgreSQL waits on the row lock instead and never gets here).
     for attempt in range(SQLITE_LOCK_RETRIES):
         try:
             filed = _insert(*args)
-            db.session.commit()
+            if filed is None:
+                db.session.rollback()  # nothing was written but, on SQLite, the day's counter
+            else:
+                db.session.commit()
             return filed
         except OperationalError as exc:
             db.session.rollback()
@@ -220,21 +221,28 @@ _ADD_TRANSITION = insert(_TRANSITIONS).values(**_SUBMIT_AUDIT)
 _filing_statements: dict[tuple[str, str], object] = {}
 
 
+def _skip_key_conflict(statement):
+    # A retry with a used Idempotency-Key inserts nothing and returns no row (no error, no aborted
+    # transaction); concurrent retries wait for the first one's commit and then find it.
+    return statement.on_conflict_do_nothing(index_elements=["resident_id", "idempotency_key"])
+
+
 def _filing_statement(day: date):
     """The statement that files a petition on a day and returns (id, number); on PostgreSQL it writes the
     audit row too. Built once per day: building a statement costs more CPU than the database spends on it."""
     number = next_number(day)
     if isinstance(number, str):  # SQLite: the counter's value, new every time
-        return insert(_PETITIONS).values(number=number).returning(_PETITIONS.c.id, _PETITIONS.c.number)
+        return _skip_key_conflict(sqlite_insert(_PETITIONS).values(number=number)).returning(
+            _PETITIONS.c.id, _PETITIONS.c.number)
     key = (str(db.engine.url), day.isoformat())
     statement = _filing_statements.get(key)
     if statement is None:
         if len(_filing_statements) > 16:
             _filing_statements.clear()
         # One round trip: the petition and its "submit" audit row in one statement (data-modifying CTEs).
-        filed = insert(_PETITIONS).values(
+        filed = _skip_key_conflict(pg_insert(_PETITIONS).values(
             number=number, **{name: bindparam(name, type_=_PETITIONS.c[name].type) for name in _FILED_COLUMNS}
-        ).returning(_PETITIONS.c.id, _PETITIONS.c.number).cte("filed")
+        )).returning(_PETITIONS.c.id, _PETITIONS.c.number).cte("filed")
         audit = insert(_TRANSITIONS).from_select(
             ["petition_id", *_SUBMIT_AUDIT, "actor_id", "at", "reason"],
             select(filed.c.id, *(literal(value, _TRANSITIONS.c[name].type) for name, value in _SUBMIT_AUDIT.items()),
@@ -246,20 +254,23 @@ def _filing_statement(day: date):
     return statement
 
 
-def _insert(resident_id, data, stored, street_id, community_id, key, fingerprint, source) -> Filed:
+def _insert(resident_id, data, stored, street_id, community_id, key, fingerprint, source) -> Filed | None:
     # Core statements rather than a unit-of-work flush: filing is the hot path.
     now = utcnow()
     accept_by, reply_by, close_by = deadlines.compute(type=data["type"], urgency=data["urgency"], start=now)
     statement = _filing_statement(local_date(now))
     audit = {"actor_id": resident_id, "at": now, "reason": "机器人对话" if source == "bot" else None}
-    petition_id, number = db.session.execute(statement, {
+    row = db.session.execute(statement, {
         "resident_id": resident_id, "type": data["type"], "content": data["content"], "street_id": street_id,
         "community_id": community_id, "address": data.get("address", ""), "latitude": data.get("latitude"),
         "longitude": data.get("longitude"), "contact_consent": data["contact_consent"], "urgency": data["urgency"],
         "source": source, "status": states.SUBMITTED, "accept_by": accept_by, "reply_by": reply_by,
         "close_by": close_by, "idempotency_key": key, "body_hash": fingerprint, "created_at": now, "updated_at": now,
         **audit,
-    }).one()
+    }).one_or_none()
+    if row is None:
+        return None
+    petition_id, number = row
     if not statement.is_select:
         db.session.execute(_ADD_TRANSITION, {"petition_id": petition_id, **audit})
     if stored:
