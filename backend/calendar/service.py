@@ -10,7 +10,7 @@ from datetime import time as dtime
 from sqlalchemy import select
 
 from backend.calendar.models import CalendarDay
-from backend.extensions import db
+from backend.extensions import database_key, db
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 CACHE_SECONDS = 300.0
@@ -21,7 +21,7 @@ _lock = threading.Lock()
 
 def exceptions() -> dict[date, bool]:
     """Days that break the Monday–Friday rule (date → is_working), cached for a few minutes."""
-    key = str(db.engine.url)
+    key = database_key()
     with _lock:
         cached = _cache.get(key)
         if cached and cached[0] > time.monotonic():

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from backend.calendar.service import local_date
 from backend.core.models import utcnow
 from backend.directory.models import Street
-from backend.extensions import db
+from backend.extensions import database_key, db
 from backend.petitions import deadlines, moderation, states
 from backend.petitions import photos as photo_store
 from backend.petitions.errors import PetitionError, invalid
@@ -51,7 +51,7 @@ def body_hash(data: dict, uploads: list) -> str:
 
 def places() -> dict[str, tuple[int, dict[str, int]]]:
     """street code → (street id, {community code → id}), cached because the directory rarely changes."""
-    key = str(db.engine.url)
+    key = database_key()
     with _places_lock:
         cached = _places.get(key)
         if cached and cached[0] > time.monotonic():
@@ -102,7 +102,7 @@ SEQUENCE_KEEP_DAYS = 3
 def _day_sequence(day: date) -> str:
     """The name of the day's number sequence, created (and old ones dropped) once per process and day."""
     name = f"{SEQUENCE_PREFIX}{day:%Y%m%d}"
-    key = (str(db.engine.url), name)
+    key = (database_key(), name)
     if key in _sequences_ready:
         return name
     with db.engine.connect() as connection:
@@ -234,7 +234,7 @@ def _filing_statement(day: date):
     if isinstance(number, str):  # SQLite: the counter's value, new every time
         return _skip_key_conflict(sqlite_insert(_PETITIONS).values(number=number)).returning(
             _PETITIONS.c.id, _PETITIONS.c.number)
-    key = (str(db.engine.url), day.isoformat())
+    key = (database_key(), day.isoformat())
     statement = _filing_statements.get(key)
     if statement is None:
         if len(_filing_statements) > 16:
