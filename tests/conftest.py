@@ -21,7 +21,7 @@ from backend.settings import Settings
 
 # Tables the seed fills; tests that really commit truncate every other table afterwards.
 REFERENCE_TABLES = {"alembic_version", "departments", "streets", "communities", "staff",
-                    "service_items", "service_item_themes", "catalog_search_terms", "catalog_search_state",
+                    "service_items", "service_item_themes", "catalog_search_documents", "catalog_search_state",
                     "catalog_search_revisions",
                     "calendar_days", "routing_rules"}
 

@@ -1,4 +1,4 @@
-"""The search index's write side: postings per item, kept in catalog_search_terms, and revisions."""
+"""The search index's write side: postings per item, kept in catalog_search_documents, and revisions."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from backend.catalog import text
-from backend.catalog.models import SearchRevision, SearchState, SearchTerm, ServiceItem
+from backend.catalog.models import SearchDocument, SearchRevision, SearchState, ServiceItem
 from backend.extensions import db
 
 # Per-field weight of a word; names and aliases say what an item is, summaries only hint.
 FIELD_BOOSTS = {
     "name": 10.0, "alias": 7.0, "keyword": 5.0, "faq": 1.5, "summary": 1.5, "material": 1.0, "theme": 1.0,
 }
-# Fields that hint rather than name (ranking keeps their postings apart, see ranking.py).
+# Fields that hint rather than name: their postings are kept apart (text.WEAK_PREFIX, see ranking.py).
 WEAK_FIELDS = frozenset({"summary", "material", "faq", "theme"})
 # Bigrams only for the short fields: they catch unknown words and typos without bloating the index.
 BIGRAM_BOOSTS = {"name": 3.0, "alias": 2.5, "keyword": 2.0}
@@ -43,16 +43,36 @@ def _weight(boost: float, tf: int) -> float:
     return round(boost * tf * 2.2 / (tf + 1.2), 4)
 
 
-def postings(item: ServiceItem) -> list[tuple[str, str, float]]:
-    """(term, field, weight) for every word and short-field bigram of an item."""
-    rows = []
+def postings(item: ServiceItem) -> dict[str, float]:
+    """Key → weight for every word and short-field bigram of an item, the fields of each group
+    (strong: name, alias, keyword; weak: the rest) summed under one key."""
+    merged: dict[str, float] = {}
+
+    def add(key: str, weight: float) -> None:
+        # Weights have 4 decimals; rounding each sum keeps them so, whatever the database.
+        merged[key] = round(merged[key] + weight, 4) if key in merged else weight
+
     for field, texts in item_texts(item).items():
+        prefix = text.WEAK_PREFIX if field in WEAK_FIELDS else ""
         counts = Counter(word for value in texts for word in text.words(value))
-        rows.extend((term, field, _weight(FIELD_BOOSTS[field], tf)) for term, tf in counts.items())
+        for term, tf in counts.items():
+            add(prefix + term, _weight(FIELD_BOOSTS[field], tf))
         if field in BIGRAM_BOOSTS:
             grams = Counter(gram for value in texts for gram in text.bigrams(value))
-            rows.extend((term, field, _weight(BIGRAM_BOOSTS[field], tf)) for term, tf in grams.items())
-    return rows
+            for term, tf in grams.items():
+                add(term, _weight(BIGRAM_BOOSTS[field], tf))
+    return merged
+
+
+def encode(terms: dict[str, float]) -> str:
+    """The stored form of an item's postings: "key weight key weight …" (keys never hold spaces)."""
+    return " ".join(f"{key} {weight!r}" for key, weight in terms.items())
+
+
+def decode(stored: str) -> tuple[list[str], list[str]]:
+    """Keys and weights (as text) of a stored document."""
+    parts = stored.split(" ") if stored else []
+    return parts[0::2], parts[1::2]
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:
@@ -78,27 +98,12 @@ def reindex(*, items: Iterable[ServiceItem]) -> int:
     revision = next_revision()
     ids = [item.id for item in items]
     for chunk in _chunks(ids, CHUNK):
-        db.session.execute(delete(SearchTerm).where(SearchTerm.item_id.in_(chunk)))
+        db.session.execute(delete(SearchDocument).where(SearchDocument.item_id.in_(chunk)))
         db.session.execute(update(ServiceItem).where(ServiceItem.id.in_(chunk)).values(search_revision=revision))
-    _insert_postings([(item.id, term, field, weight) for item in items for term, field, weight in postings(item)])
+    rows = [{"item_id": item.id, "terms": encode(postings(item))} for item in items]
+    for chunk in _chunks(rows, CHUNK):
+        db.session.execute(insert(SearchDocument), chunk)
     return revision
-
-
-def _insert_postings(rows: list[tuple[int, str, str, float]]) -> None:
-    # ~200 rows per item: at catalog scale (an import of 10,000 items) ORM inserts take minutes,
-    # COPY (PostgreSQL) and a plain executemany (SQLite) take seconds, in the same transaction.
-    connection = db.session.connection()
-    columns = "catalog_search_terms (item_id, term, field, weight)"
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            with cursor.copy(f"COPY {columns} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
-    elif rows:
-        connection.exec_driver_sql(f"INSERT INTO {columns} VALUES (?, ?, ?, ?)", rows)
 
 
 def reindex_all() -> int:

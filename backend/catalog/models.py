@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.models import TimestampMixin, UTCDateTime
@@ -71,15 +71,15 @@ class ServiceItemTheme(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class SearchTerm(db.Model):
-    """One posting of the search index: an item's term in one field, with its precomputed weight."""
+class SearchDocument(db.Model):
+    """An item's postings for the search index, one row per item: `terms` is "key weight key weight …"
+    (space-separated; keys are words and bigrams, weak-field ones prefixed, see text.py), so a process
+    loads the whole index from 10,000 short rows instead of millions of single postings."""
 
-    __tablename__ = "catalog_search_terms"
+    __tablename__ = "catalog_search_documents"
 
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), primary_key=True)
-    term: Mapped[str] = mapped_column(String(64), primary_key=True)
-    field: Mapped[str] = mapped_column(String(16), primary_key=True)
-    weight: Mapped[float] = mapped_column(Float)
+    terms: Mapped[str] = mapped_column(Text, default="")
 
 
 class SearchState(db.Model):

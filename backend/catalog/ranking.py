@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+from collections import deque
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import add, itemgetter, le, mul, neg
 from typing import TYPE_CHECKING
 
 from backend.catalog import text
-
-# Postings of weak fields are kept under this prefix, apart from those of names, aliases and keywords.
-WEAK = "\x01"
 
 if TYPE_CHECKING:
     from backend.catalog.search import Entry, Snapshot
@@ -51,7 +50,7 @@ def query_terms(query: str, vocabulary: dict | None = None) -> dict[str, float]:
         for word in text.words(canonical, for_search=QUERY_SEARCH_MODE):
             add(word, SYNONYM_WEIGHT)
     known = [word for word in text.words(query)
-             if len(word) > 1 and (vocabulary is None or word in vocabulary or WEAK + word in vocabulary)]
+             if len(word) > 1 and (vocabulary is None or word in vocabulary or text.WEAK_PREFIX + word in vocabulary)]
     for gram in text.bigrams(query):
         if not any(gram[1:] in word for word in known):
             add(gram, BIGRAM_WEIGHT)
@@ -83,99 +82,73 @@ def _accepts(entry: Entry, *, status: str | None, theme: str | None, department:
     )
 
 
-def _allowed(snapshot: Snapshot, filters: dict) -> frozenset[int]:
-    """The ids that pass the filters, computed once per filter combination and revision."""
+def _allowed(snapshot: Snapshot, filters: dict) -> bytearray:
+    """1 for each document that passes the filters, computed once per filter combination and revision."""
     key = tuple(sorted(filters.items()))
     allowed = snapshot.allowed.get(key)
     if allowed is None:
         if len(snapshot.allowed) > 256:
             snapshot.allowed.clear()
-        allowed = snapshot.allowed[key] = frozenset(
-            item_id for item_id, entry in snapshot.entries.items() if _accepts(entry, **filters))
+        allowed = snapshot.allowed[key] = bytearray(_accepts(entry, **filters) for entry in snapshot.documents)
     return allowed
 
 
-def _lists(snapshot: Snapshot, weights: dict[str, float]) -> list[tuple]:
-    """(length, key, posting, factor, bound) for the strong- and weak-field postings of each term."""
+def base_scores(snapshot: Snapshot, weights: dict[str, float]) -> list[float]:
+    """Every document's base score (0.0 when it has none of the terms): the sum over question terms of
+    query weight × idf × field weight, strong-field and weak-field postings alike, added in key order."""
     total = len(snapshot.entries) or 1
     lists = []
     for term, weight in weights.items():
-        strong, weak = snapshot.postings.get(term), snapshot.postings.get(WEAK + term)
-        if not strong and not weak:
+        df = snapshot.document_frequency.get(term)
+        if not df:
             continue
-        df = snapshot.document_frequency[term]
         factor = weight * math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for key, posting in ((term, strong), (WEAK + term, weak)):
-            if posting:
-                lists.append((len(posting), key, posting, factor, factor * snapshot.max_weight[key]))
-    # Highest possible contribution first: the best score rises quickly, so pruning starts early.
-    lists.sort(key=lambda row: (row[0], row[1]))
-    return lists
-
-
-def _base_scores(snapshot: Snapshot, weights: dict[str, float], allowed: frozenset[int]) -> dict[int, float]:
-    """Sums term contributions, biggest possible contribution first. Once an item found only in the
-    remaining postings could not reach the relevance cutoff anyway, those postings only add to the items
-    already found (MaxScore-style pruning). Weak fields (summary, materials…) have postings of their
-    own, with small weights, so their long postings are the ones that get skipped."""
-    lists = _lists(snapshot, weights)
-    remaining = [0.0] * (len(lists) + 1)
-    for position in range(len(lists) - 1, -1, -1):
-        remaining[position] = remaining[position + 1] + lists[position][4]
-    scores: dict[int, float] = defaultdict(float)
-    pruning = False
-    for position, (_length, _key, posting, factor, _bound) in enumerate(lists):
-        # The cheap test first: even the best possible score so far could not justify pruning.
-        if (not pruning and scores
-                and remaining[position] < RELATIVE_CUTOFF * (remaining[0] - remaining[position])):
-            best = max((score for item_id, score in scores.items() if item_id in allowed), default=0.0)
-            if remaining[position] < RELATIVE_CUTOFF * best:
-                pruning = True
-                # Items that cannot reach the cutoff even with every remaining term are dropped now.
-                threshold = RELATIVE_CUTOFF * best - remaining[position]
-                scores = {item_id: score for item_id, score in scores.items() if score >= threshold}
-        if not pruning:
-            for item_id, weight in posting.items():
-                scores[item_id] += factor * weight
-        elif len(posting) < len(scores):
-            for item_id, weight in posting.items():
-                if item_id in scores:
-                    scores[item_id] += factor * weight
-        else:
-            for item_id in scores:
-                weight = posting.get(item_id)
-                if weight is not None:
-                    scores[item_id] += factor * weight
+        for key in (term, text.WEAK_PREFIX + term):
+            posting = snapshot.postings.get(key)
+            if posting is not None:
+                lists.append((key, posting, factor))
+    lists.sort(key=itemgetter(0))
+    scores = [0.0] * len(snapshot.documents)
+    get, put = scores.__getitem__, scores.__setitem__
+    for _key, posting, factor in lists:
+        # scores[d] += factor × w for every document d of the posting, iterated in C (map) rather than in
+        # Python bytecode: a common word's posting has thousands of documents.
+        docs = posting.docs
+        deque(map(put, docs, map(add, map(get, docs), map(mul, repeat(factor), posting.weights))), maxlen=0)
     return scores
 
 
 def rank(snapshot: Snapshot, normalized: str, weights: dict[str, float], *, want: int | None = None,
          **filters) -> tuple[list[Hit], int]:
     """The best `want` hits (all when None; best first, ties by code) and how many items match."""
-    entries = snapshot.entries
+    documents = snapshot.documents
     allowed = _allowed(snapshot, filters)
-    scores = _base_scores(snapshot, weights, allowed)
-    values = [score for item_id, score in scores.items() if item_id in allowed]
-    if not values:
+    scores = base_scores(snapshot, weights)
+    values = list(compress(scores, allowed))
+    best = max(values, default=0.0)
+    if not best:
         return [], 0
     # Below both the cutoff and the head's last base score, an item can neither be boosted nor listed.
-    low = min(max(values) * RELATIVE_CUTOFF, heapq.nlargest(BONUS_CANDIDATES, values)[-1])
-    # (-score, code, id) tuples sort best first with ties by code, without a key function.
-    accepted = [(-score, entries[item_id].code, item_id) for item_id, score in scores.items()
-                if score >= low and item_id in allowed]
+    low = best * RELATIVE_CUTOFF
+    if sum(map(le, repeat(low), values)) < BONUS_CANDIDATES:
+        low = min(low, heapq.nlargest(BONUS_CANDIDATES, filter(None, values))[-1])
+    numbers = [number for number, score in zip(compress(range(len(scores)), allowed), values, strict=True) if score >= low]
+    codes = [documents[number].code for number in numbers]
+    # (-score, code, number) tuples sort best first with ties by code, without a key function.
+    accepted = list(zip(map(neg, map(scores.__getitem__, numbers)), codes, numbers, strict=True))
 
     head = heapq.nsmallest(BONUS_CANDIDATES, accepted)
     canonicals = text.synonym_expansions(normalized)
     boosted = sorted(
-        (-round(-negative + _phrase_bonus(entries[item_id], normalized, canonicals), 6), code, item_id)
-        for negative, code, item_id in head
+        (-round(-negative + _phrase_bonus(documents[number], normalized, canonicals), 6), code, number)
+        for negative, code, number in head
     )
     floor = -boosted[0][0] * RELATIVE_CUTOFF
     hits = [row for row in boosted if -row[0] >= floor]
     # Items outside the head scored no more than any head item before its bonus: they rank after it.
-    rest = [(-round(-negative, 6), code, item_id) for negative, code, item_id in accepted
-            if -negative >= floor and (negative, code, item_id) > head[-1]]
+    rest = [(-round(-negative, 6), code, number) for negative, code, number in accepted
+            if -negative >= floor and (negative, code, number) > head[-1]]
     total = len(hits) + len(rest)
     if want is None or want > len(hits):
         hits += heapq.nsmallest(len(rest) if want is None else want - len(hits), rest)
-    return [Hit(item_id, code, -negative) for negative, code, item_id in hits[:want]], total
+    return [Hit(documents[number].item_id, code, -negative) for negative, code, number in hits[:want]], total

@@ -1,18 +1,18 @@
-"""Catalog search: a per-process copy of the database index (catalog_search_terms), checked against the
-latest committed revision on every query and brought up to date incrementally; ranking.py scores it."""
+"""Catalog search: a per-process copy of the database index (catalog_search_documents), checked against
+the latest committed revision on every query and brought up to date incrementally; ranking.py scores it."""
 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
 
-from backend.catalog import ranking, text
-from backend.catalog.index import WEAK_FIELDS
-from backend.catalog.models import SearchRevision, SearchTerm, ServiceItem, ServiceItemTheme
+from backend.catalog import index, ranking, text
+from backend.catalog.models import SearchDocument, SearchRevision, ServiceItem, ServiceItemTheme
 from backend.catalog.ranking import Hit
 from backend.directory.models import Department
 from backend.extensions import db
@@ -25,6 +25,7 @@ RESULT_CACHE_SIZE = 4096
 class Entry:
     """What search needs to know of an item besides its postings."""
 
+    item_id: int
     code: str
     status: str
     department: str
@@ -34,18 +35,29 @@ class Entry:
 
 
 @dataclass
+class Posting:
+    """The items of one key, as document numbers, and their weights (parallel compact arrays, in no
+    particular order: ranking adds whole arrays at once)."""
+
+    docs: array = field(default_factory=lambda: array("i"))
+    weights: array = field(default_factory=lambda: array("d"))
+
+
+@dataclass
 class Snapshot:
-    """The index as of one revision."""
+    """The index as of one revision. Items are numbered 0, 1, 2… in this process (document numbers),
+    so that ranking can keep its scores in a plain list."""
 
     revision: int = -1
     token: str = ""
     entries: dict[int, Entry] = field(default_factory=dict)
-    postings: dict[str, dict[int, float]] = field(default_factory=dict)
-    terms_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    # Largest weight in each posting and document frequency of each term, kept by _derive().
-    max_weight: dict[str, float] = field(default_factory=dict)
-    allowed: dict[tuple, frozenset[int]] = field(default_factory=dict)
+    documents: list[Entry] = field(default_factory=list)
+    number_of: dict[int, int] = field(default_factory=dict)
+    postings: dict[str, Posting] = field(default_factory=dict)
+    keys_of: dict[int, list[str]] = field(default_factory=dict)
+    # Number of items with the term in any field (strong or weak), kept by _derive().
     document_frequency: dict[str, int] = field(default_factory=dict)
+    allowed: dict[tuple, bytearray] = field(default_factory=dict)
     # Recent answers of this revision: popular questions repeat, and the revision check comes first.
     results: OrderedDict = field(default_factory=OrderedDict)
     # Complete rendered result pages of this revision (resident API), emptied with `results`.
@@ -60,11 +72,11 @@ def _snapshot() -> Snapshot:
     return caches.setdefault(key, Snapshot())
 
 
-def _load_entries(snapshot: Snapshot, since: int | None) -> set[int]:
+def _load_entries(snapshot: Snapshot, since: int | None) -> None:
     query = (
         select(ServiceItem.id, ServiceItem.code, ServiceItem.status, ServiceItem.audience, ServiceItem.name,
                ServiceItem.aliases, Department.code)
-        .join(Department, ServiceItem.department_id == Department.id)
+        .join(Department, ServiceItem.department_id == Department.id).order_by(ServiceItem.id)
     )
     theme_query = select(ServiceItemTheme.item_id, ServiceItemTheme.theme)
     if since is not None:
@@ -73,74 +85,82 @@ def _load_entries(snapshot: Snapshot, since: int | None) -> set[int]:
     themes: dict[int, set[str]] = defaultdict(set)
     for item_id, theme in db.session.execute(theme_query):
         themes[item_id].add(theme)
-    loaded = set()
     for item_id, code, status, audience, name, aliases, department in db.session.execute(query):
         phrases = tuple(dict.fromkeys(p for p in (text.normalize(v) for v in [name, *(aliases or [])]) if len(p) > 1))
-        snapshot.entries[item_id] = Entry(code, status, department, audience, frozenset(themes[item_id]), phrases)
-        loaded.add(item_id)
-    return loaded
+        entry = Entry(item_id, code, status, department, audience, frozenset(themes[item_id]), phrases)
+        snapshot.entries[item_id] = entry
+        number = snapshot.number_of.get(item_id)
+        if number is None:
+            number = snapshot.number_of[item_id] = len(snapshot.documents)
+            snapshot.documents.append(entry)
+        else:
+            snapshot.documents[number] = entry
 
 
-def _posting_rows(since: int | None):
+def _documents(since: int | None) -> list[tuple[int, str]]:
     if since is not None:
         return db.session.execute(
-            select(SearchTerm.item_id, SearchTerm.term, SearchTerm.field, SearchTerm.weight).join(ServiceItem)
+            select(SearchDocument.item_id, SearchDocument.terms).join(ServiceItem)
             .where(ServiceItem.search_revision > since)
         ).all()
-    # The full load reads millions of rows at 10,000 items: plain DB-API tuples in table order.
+    # The full load reads every item's postings (~30 MB at 10,000 items): plain DB-API tuples.
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     try:
-        cursor.execute("SELECT item_id, term, field, weight FROM catalog_search_terms")
+        cursor.execute("SELECT item_id, terms FROM catalog_search_documents")
         return cursor.fetchall()
     finally:
         cursor.close()
 
 
-def _load_postings(snapshot: Snapshot, since: int | None) -> None:
+def _load_postings(snapshot: Snapshot, since: int | None) -> set[str]:
+    """Replaces the postings of the items indexed after `since` (all when None); returns the keys that
+    changed."""
+    touched: set[str] = set()
+    docs: dict[str, list[int]] = defaultdict(list)
+    weights: dict[str, list[str]] = defaultdict(list)
+    for item_id, stored in _documents(since):
+        number = snapshot.number_of.get(item_id)
+        if number is None:
+            continue  # committed after the entries were read: its revision is newer, the next refresh loads it
+        touched.update(_forget(snapshot, number))
+        keys, values = index.decode(stored)
+        snapshot.keys_of[number] = keys
+        for key, value in zip(keys, values, strict=True):
+            docs[key].append(number)
+            weights[key].append(value)
     postings = snapshot.postings
-    terms_of: dict[int, list[str]] = defaultdict(list)
-    weak = {field: ranking.WEAK for field in WEAK_FIELDS}
-    for item_id, term, field_name, weight in _posting_rows(since):
-        key = weak.get(field_name, "") + term
+    for key, numbers in docs.items():
         posting = postings.get(key)
         if posting is None:
-            posting = postings[key] = {}
-        if item_id in posting:
-            # Weights have 4 decimals: rounding each sum makes it independent of the row order,
-            # so every process and both databases get bit-identical scores.
-            posting[item_id] = round(posting[item_id] + weight, 4)
-        else:
-            posting[item_id] = weight
-            terms_of[item_id].append(key)
-    for item_id, terms in terms_of.items():
-        snapshot.terms_of[item_id] = tuple(terms)
+            posting = postings[key] = Posting()
+        posting.docs.extend(numbers)
+        posting.weights.extend(map(float, weights[key]))
+    return touched | set(docs)
 
 
-def _forget(snapshot: Snapshot, item_ids: set[int]) -> None:
-    for item_id in item_ids:
-        for term in snapshot.terms_of.pop(item_id, ()):
-            posting = snapshot.postings.get(term)
-            if posting is not None:
-                posting.pop(item_id, None)
-                if not posting:
-                    del snapshot.postings[term]
+def _forget(snapshot: Snapshot, number: int) -> list[str]:
+    """Removes the postings of one document; returns its keys."""
+    keys = snapshot.keys_of.pop(number, [])
+    for key in keys:
+        posting = snapshot.postings[key]
+        position = posting.docs.index(number)
+        del posting.docs[position]
+        del posting.weights[position]
+        if not posting.docs:
+            del snapshot.postings[key]
+    return keys
 
 
 def _derive(snapshot: Snapshot, keys: set[str] | None) -> None:
-    """Recomputes each posting's largest weight and each term's document frequency (all, or for keys)."""
+    """Recomputes the document frequency of the terms of these keys (of all when None)."""
     postings = snapshot.postings
     keys = set(postings) if keys is None else keys
-    for key in keys:
-        posting = postings.get(key)
-        if posting:
-            snapshot.max_weight[key] = max(posting.values())
-        else:
-            snapshot.max_weight.pop(key, None)
-    for term in {key.lstrip(ranking.WEAK) for key in keys}:
-        strong, weak = postings.get(term), postings.get(ranking.WEAK + term)
-        frequency = len(strong.keys() | weak.keys()) if strong and weak else len(strong or weak or ())
-        if frequency:
-            snapshot.document_frequency[term] = frequency
+    for term in {key.removeprefix(text.WEAK_PREFIX) for key in keys}:
+        strong, weak = postings.get(term), postings.get(text.WEAK_PREFIX + term)
+        if strong and weak:
+            snapshot.document_frequency[term] = len(set(strong.docs).union(weak.docs))
+        elif strong or weak:
+            snapshot.document_frequency[term] = len((strong or weak).docs)
         else:
             snapshot.document_frequency.pop(term, None)
     snapshot.allowed.clear()
@@ -157,21 +177,15 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
     ).all()
     if rows and (rows[0].revision, rows[0].token) == (snapshot.revision, snapshot.token):
         if len(rows) > 1:
-            since = snapshot.revision
-            changed = set(db.session.scalars(select(ServiceItem.id).where(ServiceItem.search_revision > since)))
-            touched = {key for item_id in changed for key in snapshot.terms_of.get(item_id, ())}
-            _forget(snapshot, changed)
-            _load_entries(snapshot, since=since)
-            _load_postings(snapshot, since=since)
-            touched |= {key for item_id in changed for key in snapshot.terms_of.get(item_id, ())}
-            _derive(snapshot, touched)
+            _load_entries(snapshot, since=snapshot.revision)
+            _derive(snapshot, _load_postings(snapshot, since=snapshot.revision))
             snapshot.revision, snapshot.token = rows[-1].revision, rows[-1].token
         return snapshot
     # Unknown history (first use, a pruned log, or a revision that was rolled back): reload all.
     latest = db.session.execute(
         select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
     ).first()
-    for table in (snapshot.entries, snapshot.postings, snapshot.terms_of, snapshot.max_weight,
+    for table in (snapshot.entries, snapshot.documents, snapshot.number_of, snapshot.postings, snapshot.keys_of,
                   snapshot.document_frequency):
         table.clear()
     _load_entries(snapshot, since=None)

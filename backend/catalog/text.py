@@ -14,6 +14,9 @@ SYNONYMS = DATA / "synonyms.tsv"
 
 # Bigram terms live in their own namespace so that the word "身份" and the bigram "身份" differ.
 BIGRAM_PREFIX = "~"
+# The index keeps weak-field postings (summary, materials…) under this prefix, apart from those of names,
+# aliases and keywords, so that ranking can tell a word in a name from the same word in a summary.
+WEAK_PREFIX = "#"
 MAX_TERM_LENGTH = 64
 
 # Words that say nothing about which service is meant (colloquial question scaffolding).
