@@ -126,12 +126,12 @@ def measure_in_process(app, sample: list[str], rounds: int = 3) -> dict:
         ranking, ranking_cpu, page, page_cpu = [], [], [], []
         for _ in range(rounds):
             for query in sample:
-                snapshot.results.clear()
+                snapshot.forget_answers()
                 started, cpu = time.perf_counter(), time.process_time()
                 search.search_page(query=query, limit=10)
                 ranking.append((time.perf_counter() - started) * 1000)
                 ranking_cpu.append((time.process_time() - cpu) * 1000)
-                snapshot.results.clear()
+                snapshot.forget_answers()
                 started, cpu = time.perf_counter(), time.process_time()
                 service.search_summary_page(query=query, limit=10)
                 page.append((time.perf_counter() - started) * 1000)

@@ -1,12 +1,23 @@
 """The service catalog for residents and the bot: search, browse, full guides, themes."""
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from backend.catalog import schemas, search, service, text
+from backend.catalog import schemas, search, service
 
 blp = Blueprint("mp_catalog", __name__, url_prefix="/api/mp", description="政务服务事项（办事指南）")
+
+
+@blp.before_request
+def _rendered_search_page():
+    """Answers a search with a page this process rendered for the same query string at the current
+    revision, before argument parsing (the arguments were validated when the page was rendered)."""
+    if request.endpoint == "mp_catalog.Services" and request.method == "GET" and request.args.get("q", "").strip():
+        body = search.cached_page(request.query_string)
+        if body is not None:
+            return current_app.response_class(body, mimetype=current_app.json.mimetype)
+    return None
 
 
 @blp.route("/services")
@@ -17,14 +28,15 @@ class Services(MethodView):
         """Search published items (q, ranked by relevance) or browse them (by department, then code)"""
         if args["q"] and args["q"].strip():
             # Hot path: the page is built from plain rows (same fields as ItemPageSchema) and kept per
-            # process for the current search revision, since residents' questions repeat.
+            # process for the current search revision under its query string, since residents' questions
+            # repeat (_rendered_search_page answers the repeats).
             filters = {k: args[k] for k in ("theme", "department", "audience", "page", "limit")}
-            key = (text.normalize(args["q"])[:search.MAX_QUERY_LENGTH], *filters.values())
 
             def build() -> bytes:
                 return current_app.json.response(service.search_summary_page(query=args["q"], **filters)).get_data()
 
-            return current_app.response_class(search.cached_page(key, build), mimetype=current_app.json.mimetype)
+            body = search.cached_page(request.query_string, build)
+            return current_app.response_class(body, mimetype=current_app.json.mimetype)
         return service.find_items(query=args["q"], status="published", **{k: args[k] for k in (
             "theme", "department", "audience", "page", "limit")})
 

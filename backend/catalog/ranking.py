@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import deque
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import add, itemgetter, le, mul, neg
+from functools import partial
+from itertools import compress, filterfalse, repeat
+from operator import add, itemgetter, le, lt, mul, neg
 from typing import TYPE_CHECKING
 
 from backend.catalog import text
@@ -26,6 +28,9 @@ SYNONYM_PHRASE_BONUS = 15.0
 BONUS_CANDIDATES = 50
 # Results scoring below this share of the best one are noise (a shared bigram, a common material).
 RELATIVE_CUTOFF = 0.25
+# Candidates kept per revision: at most this many term sets, and this many scored items in all.
+CANDIDATE_CACHE_SIZE = 4096
+CANDIDATE_CACHE_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,18 @@ def query_terms(query: str, vocabulary: dict | None = None) -> dict[str, float]:
     return weights
 
 
-def _phrase_bonus(entry: Entry, query: str, canonicals: list[str]) -> float:
+def _pieces(value: str, longest: int) -> set[str]:
+    """Every substring of 2 to `longest` characters."""
+    return {value[start:end] for start in range(len(value) - 1)
+            for end in range(start + 2, min(len(value), start + longest) + 1)}
+
+
+def _phrase_bonus(entry: Entry, query: str, canonicals: list[str], pieces: set[str]) -> float:
+    # Most of the head shares no phrase with the question: ruled out by set and substring tests in C.
+    # `pieces` holds the substrings of the question and of its canonical terms.
+    if (pieces.isdisjoint(entry.phrases) and not (len(query) > 1 and query in entry.joined)
+            and not any(len(canonical) > 1 and canonical in entry.joined for canonical in canonicals)):
+        return 0.0
     best = 0.0
     for phrase in entry.phrases:
         if phrase == query:
@@ -82,20 +98,22 @@ def _accepts(entry: Entry, *, status: str | None, theme: str | None, department:
     )
 
 
-def _allowed(snapshot: Snapshot, filters: dict) -> bytearray:
-    """1 for each document that passes the filters, computed once per filter combination and revision."""
+def _blank_scores(snapshot: Snapshot, filters: dict) -> list[float]:
+    """Starting scores for the filters: 0.0 for each document that passes them, -inf for the others (so
+    they never rise above any cutoff). Computed once per filter combination and revision."""
     key = tuple(sorted(filters.items()))
-    allowed = snapshot.allowed.get(key)
-    if allowed is None:
-        if len(snapshot.allowed) > 256:
-            snapshot.allowed.clear()
-        allowed = snapshot.allowed[key] = bytearray(_accepts(entry, **filters) for entry in snapshot.documents)
-    return allowed
+    blank = snapshot.blank_scores.get(key)
+    if blank is None:
+        if len(snapshot.blank_scores) > 256:
+            snapshot.blank_scores.clear()
+        blank = snapshot.blank_scores[key] = [0.0 if _accepts(entry, **filters) else -math.inf
+                                         for entry in snapshot.documents]
+    return blank
 
 
-def base_scores(snapshot: Snapshot, weights: dict[str, float]) -> list[float]:
-    """Every document's base score (0.0 when it has none of the terms): the sum over question terms of
-    query weight × idf × field weight, strong-field and weak-field postings alike, added in key order."""
+def base_scores(snapshot: Snapshot, weights: dict[str, float], blank: list[float]) -> list[float]:
+    """Every document's base score, starting from `blank`: the sum over question terms of query weight ×
+    idf × field weight, strong-field and weak-field postings alike, added in key order."""
     total = len(snapshot.entries) or 1
     lists = []
     for term, weight in weights.items():
@@ -108,7 +126,7 @@ def base_scores(snapshot: Snapshot, weights: dict[str, float]) -> list[float]:
             if posting is not None:
                 lists.append((key, posting, factor))
     lists.sort(key=itemgetter(0))
-    scores = [0.0] * len(snapshot.documents)
+    scores = blank.copy()
     get, put = scores.__getitem__, scores.__setitem__
     for _key, posting, factor in lists:
         # scores[d] += factor × w for every document d of the posting, iterated in C (map) rather than in
@@ -118,37 +136,90 @@ def base_scores(snapshot: Snapshot, weights: dict[str, float]) -> list[float]:
     return scores
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What a set of question terms can list under some filters, before the phrase bonus: the best
+    BONUS_CANDIDATES as sorted (-score, code, number) rows, and the base scores and document numbers of
+    the other items at or above the cutoff (compact: a common word matches thousands)."""
+
+    head: list[tuple[float, str, int]]
+    rest_scores: array
+    rest_numbers: array
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + len(self.rest_scores)
+
+
+def candidates(snapshot: Snapshot, weights: dict[str, float], blank: list[float]) -> Candidates | None:
+    """Scores every item and keeps the ones that can be listed (None when no allowed item matches).
+    Whole-list steps run in C (map, compress, max); Python loops only over the few best."""
+    scores = base_scores(snapshot, weights, blank)
+    best = max(scores, default=0.0)
+    if best <= 0.0:
+        return None
+    low = best * RELATIVE_CUTOFF
+    numbers = list(compress(range(len(scores)), map(le, repeat(low), scores)))
+    if len(numbers) < BONUS_CANDIDATES:
+        # The head takes the best BONUS_CANDIDATES even below the cutoff (a phrase bonus may lift them).
+        low = heapq.nlargest(BONUS_CANDIDATES, filter(partial(lt, 0.0), scores))[-1]
+        numbers = list(compress(range(len(scores)), map(le, repeat(low), scores)))
+    score_of, code_of = scores.__getitem__, snapshot.codes.__getitem__
+    if len(numbers) > BONUS_CANDIDATES:
+        # Only rows scoring at least the BONUS_CANDIDATES-th best can be in the head (ties included).
+        floor = heapq.nlargest(BONUS_CANDIDATES, map(score_of, numbers))[-1]
+        contenders = list(compress(numbers, map(le, repeat(floor), map(score_of, numbers))))
+    else:
+        contenders = numbers
+    # (-score, code, number) rows sort best first with ties by code, without a key function.
+    rows = zip(map(neg, map(score_of, contenders)), map(code_of, contenders), contenders, strict=True)
+    head = heapq.nsmallest(BONUS_CANDIDATES, rows)
+    in_head = {row[2] for row in head}.__contains__
+    rest = array("i", filterfalse(in_head, numbers))
+    return Candidates(head, array("d", map(score_of, rest)), rest)
+
+
+def cached_candidates(snapshot: Snapshot, weights: dict[str, float], filters: dict) -> Candidates | None:
+    """candidates() through this revision's cache, keyed by the terms the index knows: wordings of one
+    question (请问…, …怎么办) mostly differ only in stopwords and unknown bigrams, which score nothing."""
+    known = snapshot.document_frequency
+    key = (tuple(sorted((term, weight) for term, weight in weights.items() if term in known)),
+           tuple(sorted(filters.items())))
+    cache = snapshot.candidates
+    found = cache.get(key, False)
+    if found is not False:
+        cache.move_to_end(key)
+        return found
+    found = candidates(snapshot, weights, _blank_scores(snapshot, filters))
+    cache[key] = found
+    snapshot.candidate_rows += found.size if found else 0
+    while len(cache) > CANDIDATE_CACHE_SIZE or snapshot.candidate_rows > CANDIDATE_CACHE_ROWS:
+        _key, dropped = cache.popitem(last=False)
+        snapshot.candidate_rows -= dropped.size if dropped else 0
+    return found
+
+
 def rank(snapshot: Snapshot, normalized: str, weights: dict[str, float], *, want: int | None = None,
          **filters) -> tuple[list[Hit], int]:
     """The best `want` hits (all when None; best first, ties by code) and how many items match."""
-    documents = snapshot.documents
-    allowed = _allowed(snapshot, filters)
-    scores = base_scores(snapshot, weights)
-    values = list(compress(scores, allowed))
-    best = max(values, default=0.0)
-    if not best:
+    found = cached_candidates(snapshot, weights, filters)
+    if found is None:
         return [], 0
-    # Below both the cutoff and the head's last base score, an item can neither be boosted nor listed.
-    low = best * RELATIVE_CUTOFF
-    if sum(map(le, repeat(low), values)) < BONUS_CANDIDATES:
-        low = min(low, heapq.nlargest(BONUS_CANDIDATES, filter(None, values))[-1])
-    numbers = [number for number, score in zip(compress(range(len(scores)), allowed), values, strict=True) if score >= low]
-    codes = [documents[number].code for number in numbers]
-    # (-score, code, number) tuples sort best first with ties by code, without a key function.
-    accepted = list(zip(map(neg, map(scores.__getitem__, numbers)), codes, numbers, strict=True))
-
-    head = heapq.nsmallest(BONUS_CANDIDATES, accepted)
+    documents = snapshot.documents
     canonicals = text.synonym_expansions(normalized)
+    pieces = _pieces(normalized, snapshot.longest_phrase)
+    for canonical in canonicals:
+        pieces |= _pieces(canonical, snapshot.longest_phrase)
     boosted = sorted(
-        (-round(-negative + _phrase_bonus(documents[number], normalized, canonicals), 6), code, number)
-        for negative, code, number in head
+        (-round(-negative + _phrase_bonus(documents[number], normalized, canonicals, pieces), 6), code, number)
+        for negative, code, number in found.head
     )
     floor = -boosted[0][0] * RELATIVE_CUTOFF
     hits = [row for row in boosted if -row[0] >= floor]
     # Items outside the head scored no more than any head item before its bonus: they rank after it.
-    rest = [(-round(-negative, 6), code, number) for negative, code, number in accepted
-            if -negative >= floor and (negative, code, number) > head[-1]]
-    total = len(hits) + len(rest)
+    total = len(hits) + sum(map(le, repeat(floor), found.rest_scores))
     if want is None or want > len(hits):
-        hits += heapq.nsmallest(len(rest) if want is None else want - len(hits), rest)
+        rest = ((-round(score, 6), documents[number].code, number)
+                for score, number in zip(found.rest_scores, found.rest_numbers, strict=True) if score >= floor)
+        hits += heapq.nsmallest(total - len(hits) if want is None else want - len(hits), rest)
     return [Hit(documents[number].item_id, code, -negative) for negative, code, number in hits[:want]], total

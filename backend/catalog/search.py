@@ -3,13 +3,17 @@ the latest committed revision on every query and brought up to date incrementall
 
 from __future__ import annotations
 
+import os
 import threading
 from array import array
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from backend.catalog import index, ranking, text
 from backend.catalog.models import SearchDocument, SearchRevision, ServiceItem, ServiceItemTheme
@@ -32,6 +36,8 @@ class Entry:
     audience: str
     themes: frozenset[str]
     phrases: tuple[str, ...]
+    # The phrases on separate lines (questions are normalised, so never hold a line break).
+    joined: str
 
 
 @dataclass
@@ -52,24 +58,47 @@ class Snapshot:
     token: str = ""
     entries: dict[int, Entry] = field(default_factory=dict)
     documents: list[Entry] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    # No name or alias is longer (ranking looks for them in questions); only grows.
+    longest_phrase: int = 0
     number_of: dict[int, int] = field(default_factory=dict)
     postings: dict[str, Posting] = field(default_factory=dict)
     keys_of: dict[int, list[str]] = field(default_factory=dict)
     # Number of items with the term in any field (strong or weak), kept by _derive().
     document_frequency: dict[str, int] = field(default_factory=dict)
-    allowed: dict[tuple, bytearray] = field(default_factory=dict)
+    # Starting scores per filter combination (ranking._blank_scores).
+    blank_scores: dict[tuple, list[float]] = field(default_factory=dict)
+    # Scored items per set of question terms and filters (ranking.cached_candidates), and their number.
+    candidates: OrderedDict = field(default_factory=OrderedDict)
+    candidate_rows: int = 0
     # Recent answers of this revision: popular questions repeat, and the revision check comes first.
     results: OrderedDict = field(default_factory=OrderedDict)
     # Complete rendered result pages of this revision (resident API), emptied with `results`.
     pages: OrderedDict = field(default_factory=OrderedDict)
+    # Result-list entries of this revision by item id (service.summaries). Replaced rather than emptied,
+    # so that a page built across a change stores its rows into the old dict, not the new one.
+    summaries: dict = field(default_factory=dict)
+    # This process's own DB-API connection for the revision check (_latest_committed), and its process.
+    probe: Any = None
+    probe_pid: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget_answers(self) -> None:
+        """Empties every cache of answers (after a change, or to measure ranking itself)."""
+        self.candidates.clear()
+        self.candidate_rows = 0
+        self.results.clear()
+        self.pages.clear()
+        self.summaries = {}
 
 
 def _snapshot() -> Snapshot:
     # One snapshot per app and database, so a process serving two databases keeps them apart.
     caches = current_app.extensions.setdefault("catalog_search", {})
-    key = db.engine.url.render_as_string(hide_password=True)
-    return caches.setdefault(key, Snapshot())
+    snapshot = caches.get(db.engine)
+    if snapshot is None:
+        snapshot = caches[db.engine] = Snapshot()
+    return snapshot
 
 
 def _load_entries(snapshot: Snapshot, since: int | None) -> None:
@@ -87,14 +116,18 @@ def _load_entries(snapshot: Snapshot, since: int | None) -> None:
         themes[item_id].add(theme)
     for item_id, code, status, audience, name, aliases, department in db.session.execute(query):
         phrases = tuple(dict.fromkeys(p for p in (text.normalize(v) for v in [name, *(aliases or [])]) if len(p) > 1))
-        entry = Entry(item_id, code, status, department, audience, frozenset(themes[item_id]), phrases)
+        entry = Entry(item_id, code, status, department, audience, frozenset(themes[item_id]), phrases,
+                      "\n".join(phrases))
+        snapshot.longest_phrase = max(snapshot.longest_phrase, *map(len, phrases), 0)
         snapshot.entries[item_id] = entry
         number = snapshot.number_of.get(item_id)
         if number is None:
             number = snapshot.number_of[item_id] = len(snapshot.documents)
             snapshot.documents.append(entry)
+            snapshot.codes.append(code)
         else:
             snapshot.documents[number] = entry
+            snapshot.codes[number] = code
 
 
 def _documents(since: int | None) -> list[tuple[int, str]]:
@@ -163,9 +196,8 @@ def _derive(snapshot: Snapshot, keys: set[str] | None) -> None:
             snapshot.document_frequency[term] = len((strong or weak).docs)
         else:
             snapshot.document_frequency.pop(term, None)
-    snapshot.allowed.clear()
-    snapshot.results.clear()
-    snapshot.pages.clear()
+    snapshot.blank_scores.clear()
+    snapshot.forget_answers()
 
 
 def refresh(snapshot: Snapshot | None = None) -> Snapshot:
@@ -185,8 +217,8 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
     latest = db.session.execute(
         select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
     ).first()
-    for table in (snapshot.entries, snapshot.documents, snapshot.number_of, snapshot.postings, snapshot.keys_of,
-                  snapshot.document_frequency):
+    for table in (snapshot.entries, snapshot.documents, snapshot.codes, snapshot.number_of, snapshot.postings,
+                  snapshot.keys_of, snapshot.document_frequency):
         table.clear()
     _load_entries(snapshot, since=None)
     _load_postings(snapshot, since=None)
@@ -205,7 +237,8 @@ def search_page(*, query: str, status: str | None = "published", theme: str | No
     filters = {"status": status, "theme": theme, "department": department, "audience": audience}
     key = (normalized, want, *filters.values())
     with snapshot.lock:
-        refresh(snapshot)
+        if _checked.get() is not snapshot:
+            refresh(snapshot)
         answer = snapshot.results.get(key)
         if answer is None:
             weights = ranking.query_terms(normalized, snapshot.postings)
@@ -220,24 +253,77 @@ def search_page(*, query: str, status: str | None = "published", theme: str | No
 
 
 _LATEST = select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
+_LATEST_SQL = "SELECT revision, token FROM catalog_search_revisions ORDER BY revision DESC LIMIT 1"
+# Set while a page is built right after the revision check, so the search inside does not check again.
+_checked: ContextVar[Snapshot | None] = ContextVar("catalog_search_checked", default=None)
 
 
-def cached_page(key: tuple, build) -> bytes:
-    """The rendered result page for `key` at the latest committed revision: from this process's cache
-    (after the usual one-query revision check), or `build()` (which may search) stored under it."""
+def _latest_committed(snapshot: Snapshot) -> tuple[int, str] | None:
+    """The latest committed (revision, token), read through this process's own autocommit connection
+    (one statement: no pool checkout, no BEGIN/ROLLBACK, no pre-ping); held under snapshot.lock."""
+    if isinstance(db.session.session_factory.kw.get("bind"), Connection):
+        # A session bound to one connection (the tests' outer transaction) is asked itself, so that its
+        # own uncommitted revisions count as they do for refresh().
+        row = db.session.connection().execute(_LATEST).first()
+        return (row.revision, row.token) if row else None
+    try:
+        if snapshot.probe is None or snapshot.probe_pid != os.getpid():
+            # After a fork the parent's connection is not ours to use (nor to close).
+            raw = db.engine.raw_connection()
+            raw.detach()
+            snapshot.probe, snapshot.probe_pid = raw.dbapi_connection, os.getpid()
+            if db.engine.dialect.name == "postgresql":
+                snapshot.probe.autocommit = True
+        cursor = snapshot.probe.cursor()
+        try:
+            cursor.execute(_LATEST_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except db.engine.dialect.loaded_dbapi.Error:
+        # A dropped connection (database restarted…): forget it and ask through the session, which
+        # reconnects or raises.
+        _close_probe(snapshot)
+        row = db.session.connection().execute(_LATEST).first()
+    return (row[0], row[1]) if row else None
+
+
+def _close_probe(snapshot: Snapshot) -> None:
+    probe, snapshot.probe = snapshot.probe, None
+    if probe is not None and snapshot.probe_pid == os.getpid():
+        try:
+            probe.close()
+        except Exception:  # noqa: BLE001 - it is being discarded as broken anyway
+            pass
+
+
+def cached_page(key: bytes, build: Callable[[], bytes] | None = None) -> bytes | None:
+    """The rendered result page for `key` (a query string) at the latest committed revision: from this
+    process's cache (after a one-statement revision check), else `build()` (which may search) stored
+    under it, or None without `build`."""
     snapshot = _snapshot()
     with snapshot.lock:
         # The latest committed (revision, token) equal to this copy's means nothing changed (a token is
         # random per revision, so a rolled-back revision number reused by another writer differs).
-        latest = db.session.connection().execute(_LATEST).first()
-        if latest is None or (latest.revision, latest.token) != (snapshot.revision, snapshot.token):
+        if not snapshot.pages and build is None:
+            return None
+        latest = _latest_committed(snapshot)
+        if latest is None or latest != (snapshot.revision, snapshot.token):
+            if build is None:
+                return None  # the caller's full path will refresh (and may not need the index at all)
             refresh(snapshot)
         revision = snapshot.revision
         body = snapshot.pages.get(key)
         if body is not None:
             snapshot.pages.move_to_end(key)
             return body
-    body = build()
+    if build is None:
+        return None
+    token = _checked.set(snapshot)
+    try:
+        body = build()
+    finally:
+        _checked.reset(token)
     with snapshot.lock:
         # Store only if no change was loaded meanwhile (the page was built from this revision's rows).
         if snapshot.revision == revision:
@@ -245,6 +331,12 @@ def cached_page(key: tuple, build) -> bytes:
             if len(snapshot.pages) > RESULT_CACHE_SIZE:
                 snapshot.pages.popitem(last=False)
     return body
+
+
+def summary_memo() -> dict:
+    """This revision's result-list entries by item id; whatever is stored in it is forgotten at the next
+    change."""
+    return _snapshot().summaries
 
 
 def search(*, query: str, limit: int | None = None, **filters) -> list[Hit]:

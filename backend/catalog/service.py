@@ -103,10 +103,17 @@ def _time_limit_text(promised: int | None, legal: int | None) -> str:
 
 
 def summaries(ids: list[int]) -> list[dict]:
-    """Result-list entries (ItemSummarySchema's fields) as plain dicts, in the order of `ids`: one Core
-    query for the columns and one for the themes, no ORM objects."""
-    if not ids:
-        return []
+    """Result-list entries (ItemSummarySchema's fields) as plain dicts, in the order of `ids`: from this
+    process's memo of the current search revision, else one Core query for the columns and one for the
+    themes, no ORM objects."""
+    memo = search.summary_memo()
+    missing = [item_id for item_id in ids if item_id not in memo]
+    if missing:
+        memo.update(_load_summaries(missing))
+    return [memo[item_id] for item_id in ids if item_id in memo]
+
+
+def _load_summaries(ids: list[int]) -> dict[int, dict]:
     rows = db.session.execute(
         select(ServiceItem.id, ServiceItem.code, ServiceItem.name, Department.code, Department.name,
                ServiceItem.audience, ServiceItem.summary, ServiceItem.promised_time_limit_days,
@@ -119,7 +126,7 @@ def summaries(ids: list[int]) -> list[dict]:
         .order_by(ServiceItemTheme.item_id, ServiceItemTheme.position)
     ):
         themes[item_id].append(theme)
-    found = {
+    return {
         item_id: {
             "code": code, "name": name, "department": {"code": department_code, "name": department_name},
             "audience": audience, "themes": themes[item_id], "summary": summary,
@@ -127,7 +134,6 @@ def summaries(ids: list[int]) -> list[dict]:
         }
         for item_id, code, name, department_code, department_name, audience, summary, promised, legal, fee in rows
     }
-    return [found[item_id] for item_id in ids if item_id in found]
 
 
 def search_summary_page(*, query: str, theme: str | None = None, department: str | None = None,
