@@ -143,3 +143,47 @@ def test_index_survives_a_rolled_back_revision(app):
         nested.rollback()
         assert "320115-GA-001" not in _codes("火星移民")
         assert search.refresh().revision == before
+
+
+def test_the_revision_check_survives_a_dropped_connection(committed_app):
+    # Each process checks the revision on a connection of its own; a dropped one must neither serve a
+    # stale page nor fail the request.
+    other = create_app(committed_app.config["SETTINGS"], TESTING=True)
+    path = "/api/mp/services?q=%E5%B1%85%E4%BD%8F%E8%AF%81&limit=5"
+    first = other.test_client().get(path).get_json()
+    code = first["items"][0]["code"]
+    with committed_app.app_context():
+        original = export_row(service.get_by_code(code=code))
+    try:
+        with other.app_context():
+            snapshot = search._snapshot()
+            assert snapshot.probe is not None
+            snapshot.probe.close()
+        with committed_app.app_context():
+            service.update_item(item=service.get_by_code(code=code), data={"fee": "十元"})
+        again = other.test_client().get(path)
+        assert again.status_code == 200
+        assert next(item for item in again.get_json()["items"] if item["code"] == code)["fee"] == "十元"
+    finally:
+        with committed_app.app_context():
+            service.update_item(item=service.get_by_code(code=code), data={"fee": original["fee"]})
+        with other.app_context():
+            search._close_probe(search._snapshot())
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_cached_candidates_give_the_answers_of_a_cold_search(app):
+    # Wordings of one question share their scored candidates; each must still rank as if computed alone.
+    wordings = [v.format(q) for q in ("身份证丢了", "结婚登记", "医保报销", "营业执照")
+                for v in ("{}", "请问{}", "{}怎么办", "我想{}", "{}需要什么材料")]
+    with app.app_context():
+        snapshot = search.refresh()
+        cold = {}
+        for query in wordings:
+            snapshot.forget_answers()
+            cold[query] = search.search_page(query=query, limit=5)
+        snapshot.forget_answers()
+        warm = {query: search.search_page(query=query, limit=5) for query in wordings}
+        assert len(snapshot.candidates) < len(wordings)
+    assert warm == cold
