@@ -62,29 +62,31 @@ def query_terms(query: str, vocabulary: dict | None = None) -> dict[str, float]:
     return weights
 
 
-def _pieces(value: str, longest: int) -> set[str]:
-    """Every substring of 2 to `longest` characters."""
-    return {value[start:end] for start in range(len(value) - 1)
-            for end in range(start + 2, min(len(value), start + longest) + 1)}
+def _phrase_value(phrase: str, query: str, canonicals: tuple[str, ...]) -> float:
+    """The bonus one name or alias earns for the question."""
+    if phrase == query:
+        return PHRASE_BONUS * 1.5
+    best = 0.0
+    if phrase in query:
+        best = PHRASE_BONUS * (0.5 + 0.5 * len(phrase) / len(query))
+    elif len(query) > 1 and query in phrase:
+        best = PHRASE_BONUS * (0.5 + 0.5 * len(query) / len(phrase))
+    if best < SYNONYM_PHRASE_BONUS and any(
+            len(canonical) > 1 and (canonical in phrase or phrase in canonical) for canonical in canonicals):
+        best = SYNONYM_PHRASE_BONUS
+    return best
 
 
-def _phrase_bonus(entry: Entry, query: str, canonicals: list[str], pieces: set[str]) -> float:
-    # Most of the head shares no phrase with the question: ruled out by set and substring tests in C.
-    # `pieces` holds the substrings of the question and of its canonical terms.
-    if (pieces.isdisjoint(entry.phrases) and not (len(query) > 1 and query in entry.joined)
-            and not any(len(canonical) > 1 and canonical in entry.joined for canonical in canonicals)):
-        return 0.0
+def _phrase_bonus(entry: Entry, values: dict[str, float], query: str, canonicals: tuple[str, ...]) -> float:
+    """The best bonus of the item's names and aliases; `values` remembers each phrase's for this question
+    (many items share aliases)."""
     best = 0.0
     for phrase in entry.phrases:
-        if phrase == query:
-            return PHRASE_BONUS * 1.5
-        if phrase in query:
-            best = max(best, PHRASE_BONUS * (0.5 + 0.5 * len(phrase) / len(query)))
-        elif len(query) > 1 and query in phrase:
-            best = max(best, PHRASE_BONUS * (0.5 + 0.5 * len(query) / len(phrase)))
-        for canonical in canonicals:
-            if len(canonical) > 1 and (canonical in phrase or phrase in canonical):
-                best = max(best, SYNONYM_PHRASE_BONUS)
+        value = values.get(phrase)
+        if value is None:
+            value = values[phrase] = _phrase_value(phrase, query, canonicals)
+        if value > best:
+            best = value
     return best
 
 
@@ -207,11 +209,9 @@ def rank(snapshot: Snapshot, normalized: str, weights: dict[str, float], *, want
         return [], 0
     documents = snapshot.documents
     canonicals = text.synonym_expansions(normalized)
-    pieces = _pieces(normalized, snapshot.longest_phrase)
-    for canonical in canonicals:
-        pieces |= _pieces(canonical, snapshot.longest_phrase)
+    values: dict[str, float] = {}
     boosted = sorted(
-        (-round(-negative + _phrase_bonus(documents[number], normalized, canonicals, pieces), 6), code, number)
+        (-round(-negative + _phrase_bonus(documents[number], values, normalized, canonicals), 6), code, number)
         for negative, code, number in found.head
     )
     floor = -boosted[0][0] * RELATIVE_CUTOFF

@@ -36,8 +36,6 @@ class Entry:
     audience: str
     themes: frozenset[str]
     phrases: tuple[str, ...]
-    # The phrases on separate lines (questions are normalised, so never hold a line break).
-    joined: str
 
 
 @dataclass
@@ -59,8 +57,6 @@ class Snapshot:
     entries: dict[int, Entry] = field(default_factory=dict)
     documents: list[Entry] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
-    # No name or alias is longer (ranking looks for them in questions); only grows.
-    longest_phrase: int = 0
     number_of: dict[int, int] = field(default_factory=dict)
     postings: dict[str, Posting] = field(default_factory=dict)
     keys_of: dict[int, list[str]] = field(default_factory=dict)
@@ -116,9 +112,7 @@ def _load_entries(snapshot: Snapshot, since: int | None) -> None:
         themes[item_id].add(theme)
     for item_id, code, status, audience, name, aliases, department in db.session.execute(query):
         phrases = tuple(dict.fromkeys(p for p in (text.normalize(v) for v in [name, *(aliases or [])]) if len(p) > 1))
-        entry = Entry(item_id, code, status, department, audience, frozenset(themes[item_id]), phrases,
-                      "\n".join(phrases))
-        snapshot.longest_phrase = max(snapshot.longest_phrase, *map(len, phrases), 0)
+        entry = Entry(item_id, code, status, department, audience, frozenset(themes[item_id]), phrases)
         snapshot.entries[item_id] = entry
         number = snapshot.number_of.get(item_id)
         if number is None:

@@ -99,11 +99,12 @@ def bigrams(text: str) -> tuple[str, ...]:
     return tuple(grams)
 
 
-def synonym_expansions(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def synonym_expansions(text: str) -> tuple[str, ...]:
     """Canonical terms for every synonym term that occurs in the normalised text."""
     text = normalize(text)
     found: list[str] = []
     for term, canonicals in synonyms().items():
         if term in text:
             found.extend(value for value in canonicals if value not in found)
-    return found
+    return tuple(found)
