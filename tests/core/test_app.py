@@ -125,7 +125,8 @@ def test_a_connection_dropped_while_idle_is_replaced_without_an_error(committed_
             assert not event.contains(engine, "checkout", lambda *a: None)
             assert client.get("/healthz").get_json()["components"]["db"] == "ok"
             return
-        # The pooled connection the next request will get, killed by the server as if it had restarted.
+        # A pool holding one connection, which the server then kills as if it had restarted.
+        engine.dispose()
         with engine.connect() as connection:
             victim = connection.scalar(text("SELECT pg_backend_pid()"))
         killer = create_engine(engine.url)
