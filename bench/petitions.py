@@ -96,11 +96,26 @@ def _wait_for(port: int, path: str, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing answered on port {port}")
 
 
-def load(port: int, requests_total: int, concurrency: int, make_request, time_cap: float) -> dict:
-    """Runs requests_total requests over `concurrency` keep-alive connections; returns the figures."""
+def _exchange(conn: http.client.HTTPConnection, port: int, request) -> tuple[http.client.HTTPConnection, int]:
+    """Sends one request on a keep-alive connection; (the connection to use next, the status or 0)."""
+    method, path, body, headers = request
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return conn, response.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=10), 0
+
+
+def _run(port: int, total: int, connections: int, make_request, time_cap: float, due=None) -> dict:
+    """Sends `total` requests over `connections` keep-alive connections and returns the figures. Closed
+    loop when due is None (each connection sends when its previous answer came); otherwise request i is
+    sent at due(i) and its latency counts from then."""
     latencies: list[float] = []
     errors: dict[int, int] = {}
-    counter = iter(range(requests_total))
+    counter = iter(range(total))
     lock = threading.Lock()
     stop_at = time.monotonic() + time_cap
 
@@ -111,17 +126,13 @@ def load(port: int, requests_total: int, concurrency: int, make_request, time_ca
                 index = next(counter, None)
             if index is None:
                 return
-            method, path, body, headers = make_request(index)
+            request = make_request(index)
             started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                status = 0
+            if due is not None:
+                started = due(index)
+                if started > time.perf_counter():
+                    time.sleep(started - time.perf_counter())
+            conn, status = _exchange(conn, port, request)
             elapsed = time.perf_counter() - started
             with lock:
                 if status in (200, 201):
@@ -129,7 +140,7 @@ def load(port: int, requests_total: int, concurrency: int, make_request, time_ca
                 else:
                     errors[status] = errors.get(status, 0) + 1
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -145,58 +156,17 @@ def load(port: int, requests_total: int, concurrency: int, make_request, time_ca
             "p95": pct(0.95), "p99": pct(0.99), "mean": statistics.fmean(ordered) * 1000 if ordered else 0}
 
 
+def load(port: int, requests_total: int, concurrency: int, make_request, time_cap: float) -> dict:
+    """Closed loop: requests_total requests over `concurrency` keep-alive connections (the maximum rate)."""
+    return _run(port, requests_total, concurrency, make_request, time_cap)
+
+
 def paced_load(port: int, rate: float, total: int, make_request, connections: int, time_cap: float) -> dict:
     """Open loop: request i is due at start + i/rate whatever happened to those before it, and its latency
     counts from when it was due — a server that falls behind shows in the percentiles instead of slowing
     the client down (no coordinated omission)."""
-    latencies: list[float] = []
-    errors: dict[int, int] = {}
-    counter = iter(range(total))
-    lock = threading.Lock()
     start = time.perf_counter() + 0.1
-    stop_at = time.monotonic() + time_cap
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop_at:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                return
-            due = start + index / rate
-            method, path, body, headers = make_request(index)
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                status = 0
-            elapsed = time.perf_counter() - due
-            with lock:
-                if status in (200, 201):
-                    latencies.append(elapsed)
-                else:
-                    errors[status] = errors.get(status, 0) + 1
-
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - start
-    ordered = sorted(latencies)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
-
-    return {"ok": len(ordered), "errors": errors, "rate": len(ordered) / wall, "p50": pct(0.50),
-            "p95": pct(0.95), "p99": pct(0.99), "mean": statistics.fmean(ordered) * 1000 if ordered else 0}
+    return _run(port, total, connections, make_request, time_cap, due=lambda index: start + index / rate)
 
 
 def main(argv: list[str] | None = None) -> None:
