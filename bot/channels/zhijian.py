@@ -3,7 +3,9 @@
 The stock REST channel answers 200 with [] when anything fails and says nothing about how the
 message was understood. This channel checks the backend's token, answers 500 on failure, and
 returns the parse result and the actions of the turn with the messages, so the backend can log
-a turn without a second request to the tracker API.
+a turn without a second request to the tracker API. The turn is read from the tracker Rasa saves at
+the end of the turn (inside the conversation's lock), not fetched again from the tracker store: a
+fetch deserialises and replays the whole conversation (or queries the SQL tracker store) every turn.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -20,6 +23,26 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
+
+# The turn being handled in this request's task: {"sender_id", "tracker"?}; set by the webhook.
+_current_turn: ContextVar[Optional[Dict[Text, Any]]] = ContextVar("zhijian_turn", default=None)
+
+
+def capture_saved_trackers(store: Any) -> None:
+    """Makes the tracker store remember, for the webhook handling the turn, the tracker it saves."""
+    if getattr(store, "_zhijian_captures", False):
+        return
+    save = store.save
+
+    async def save_and_capture(tracker: Any) -> None:
+        await save(tracker)
+        turn = _current_turn.get()
+        if turn is not None and tracker.sender_id == turn["sender_id"]:
+            turn["tracker"] = tracker
+
+    # An instance attribute: the processor holds this very store object and calls store.save.
+    store.save = save_and_capture
+    store._zhijian_captures = True
 
 
 class ZhijianInput(InputChannel):
@@ -65,16 +88,24 @@ class ZhijianInput(InputChannel):
             if not sender_id or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             collector = CollectingOutputChannel()
+            turn: Dict[Text, Any] = {"sender_id": sender_id}
+            reset = _current_turn.set(turn)
             try:
+                agent = request.app.ctx.agent
+                # Every time: a model loaded over the HTTP API brings a new agent with a new store.
+                capture_saved_trackers(agent.tracker_store)
                 await on_new_message(
                     UserMessage(text, collector, sender_id, input_channel=self.name(),
                                 metadata=body.get("metadata") or None)
                 )
-                agent = request.app.ctx.agent
-                tracker = await agent.tracker_store.retrieve(sender_id)
+                tracker = turn.get("tracker")
+                if tracker is None:  # nothing saved (e.g. an NLU-only model): ask the store
+                    tracker = await agent.tracker_store.retrieve(sender_id)
             except Exception:  # noqa: BLE001 — any failure must reach the backend as a failure
                 logger.exception("zhijian channel failed to handle a message")
                 return response.json({"error": "internal"}, status=500)
+            finally:
+                _current_turn.reset(reset)
             return response.json({"messages": collector.messages, "turn": describe_turn(tracker)})
 
         return webhook
