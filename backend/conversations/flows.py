@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
+from flask import after_this_request, current_app, has_request_context
+
 from backend.conversations import service
+from backend.core.masking import mask_text
+from backend.core.models import utcnow
 from integrations.rasa import RasaUnavailable, get_client
 
 log = logging.getLogger(__name__)
@@ -22,23 +27,47 @@ UNAVAILABLE_REPLY = (
 
 
 def chat(*, resident_id: int, text: str) -> dict:
-    """Relays one message to the bot and returns {"replies": [...], "degraded": bool}."""
+    """Relays one message to the bot and returns {"replies": [...], "degraded"?, "offer"?}.
+
+    The turn is logged once the response has been sent (see log_turn_after_response).
+    """
     started = time.perf_counter()
-    conversation = service.get_or_create(resident_id=resident_id)
+    conversation_id, sender_id = service.open_conversation(resident_id=resident_id)
     clean = " ".join(text.split())
     if not clean:
         replies, outcome, understanding = [{"text": EMPTY_REPLY, "cards": []}], "empty", None
     else:
-        replies, outcome, understanding = _ask_bot(conversation.sender_id, clean)
-    service.record_turn(
-        conversation=conversation, text=clean, replies=replies, outcome=outcome,
-        latency_ms=int((time.perf_counter() - started) * 1000), understanding=understanding,
-    )
+        replies, outcome, understanding = _ask_bot(sender_id, clean)
+    log_turn_after_response(service.turn_row(
+        conversation_id=conversation_id, text=mask_text(clean), replies=replies, outcome=outcome,
+        latency_ms=int((time.perf_counter() - started) * 1000), understanding=understanding, created_at=utcnow(),
+    ))
     body = {"replies": replies}
     if outcome == "bot_unavailable":
         body["degraded"] = True
         body["offer"] = "leave_message"
     return body
+
+
+def log_turn_after_response(row: dict) -> None:
+    """Stores the turn once the response is sent (at once outside a request); a failure is logged with the turn."""
+    app = current_app._get_current_object()
+
+    def store() -> None:
+        with app.app_context():
+            try:
+                service.record_turn(row)
+            except Exception:  # noqa: BLE001 — the resident has the reply; keep the turn in the log instead
+                log.exception("chat turn not stored: %s", json.dumps(row, ensure_ascii=False, default=str))
+
+    if not has_request_context():
+        store()
+        return
+
+    @after_this_request
+    def _schedule(response):
+        response.call_on_close(store)
+        return response
 
 
 def _ask_bot(sender_id: str, text: str) -> tuple[list[dict], str, dict | None]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.conversations.models import ChatTurn, Conversation
-from backend.core.masking import mask_text
 from backend.core.models import utcnow
 from backend.extensions import db
 
@@ -21,37 +22,47 @@ def get_by_sender(*, sender_id: str) -> Conversation | None:
     return db.session.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
 
 
-def get_or_create(*, resident_id: int) -> Conversation:
-    """Returns the resident's conversation, creating (and committing) it on the first message."""
-    conversation = db.session.scalar(select(Conversation).where(Conversation.resident_id == resident_id))
-    if conversation is None:
+_CONVERSATION_OF = select(Conversation.id, Conversation.sender_id).where(
+    Conversation.resident_id == bindparam("resident_id"))
+_COUNT_TURN = (
+    update(Conversation).where(Conversation.id == bindparam("conversation_id"))
+    .values(turn_count=Conversation.turn_count + 1, last_turn_at=bindparam("said_at"))
+)
+
+
+def open_conversation(*, resident_id: int) -> tuple[int, str]:
+    """The resident's (conversation id, sender id), creating and committing the conversation on the first message."""
+    row = db.session.execute(_CONVERSATION_OF, {"resident_id": resident_id}).first()
+    if row is None:
         # Committed before Rasa is asked: the bot's actions (handoff) look it up from another process.
-        conversation = Conversation(resident_id=resident_id, sender_id=str(resident_id))
-        db.session.add(conversation)
+        db.session.add(Conversation(resident_id=resident_id, sender_id=str(resident_id)))
         try:
             db.session.commit()
         except IntegrityError:  # two first messages at once: the other one created it
             db.session.rollback()
-            conversation = db.session.scalar(select(Conversation).where(Conversation.resident_id == resident_id))
-    return conversation
+        row = db.session.execute(_CONVERSATION_OF, {"resident_id": resident_id}).one()
+    return row.id, row.sender_id
 
 
-def record_turn(*, conversation: Conversation, text: str, replies: list[dict], outcome: str,
-                latency_ms: int, understanding: dict | None = None) -> ChatTurn:
-    """Stores one turn (text masked) and commits."""
+def turn_row(*, conversation_id: int, text: str, replies: list[dict], outcome: str, latency_ms: int,
+             created_at: datetime, understanding: dict | None = None) -> dict:
+    """The chat_turns row of one turn; text must already be masked."""
     understanding = understanding or {}
-    turn = ChatTurn(
-        conversation=conversation, text=mask_text(text), replies=replies, outcome=outcome, latency_ms=latency_ms,
-        intent=understanding.get("intent"), confidence=understanding.get("confidence"),
-        ranking=understanding.get("ranking") or [], entities=understanding.get("entities") or [],
-        response_selector=understanding.get("response_selector") or {},
-        actions=understanding.get("actions") or [],
-    )
-    conversation.turn_count += 1
-    conversation.last_turn_at = utcnow()
-    db.session.add(turn)
+    return {
+        "conversation_id": conversation_id, "text": text, "replies": replies, "outcome": outcome,
+        "latency_ms": latency_ms, "created_at": created_at,
+        "intent": understanding.get("intent"), "confidence": understanding.get("confidence"),
+        "ranking": understanding.get("ranking") or [], "entities": understanding.get("entities") or [],
+        "response_selector": understanding.get("response_selector") or {},
+        "actions": understanding.get("actions") or [],
+    }
+
+
+def record_turn(row: dict) -> None:
+    """Stores one turn (a turn_row) and counts it on its conversation: two statements, one commit."""
+    db.session.execute(insert(ChatTurn), row)
+    db.session.execute(_COUNT_TURN, {"conversation_id": row["conversation_id"], "said_at": row["created_at"]})
     db.session.commit()
-    return turn
 
 
 def request_handoff(*, sender_id: str, reason: str) -> Conversation | None:
@@ -79,8 +90,8 @@ def list_conversations(*, handoff_only: bool, page: int, limit: int) -> tuple[li
 
 
 def list_turns(*, conversation: Conversation, page: int, limit: int) -> tuple[list[ChatTurn], int]:
-    """Lists a conversation's turns in order."""
+    """Lists a conversation's turns in the order they were said."""
     query = select(ChatTurn).where(ChatTurn.conversation_id == conversation.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(ChatTurn.id).offset((page - 1) * limit).limit(limit))
+    rows = db.session.scalars(query.order_by(ChatTurn.created_at, ChatTurn.id).offset((page - 1) * limit).limit(limit))
     return list(rows), total

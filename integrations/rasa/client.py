@@ -28,13 +28,15 @@ class RasaTurn:
 
 
 class RasaClient:
-    """Talks to one Rasa server; one pooled HTTP session per client."""
+    """Talks to one Rasa server over one pooled keep-alive HTTP session per client."""
 
     def __init__(self, base_url: str, token: str, timeout: float):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self._http = requests.Session()
+        # Rasa listens on loopback: no proxy or .netrc lookups in the environment on every call.
+        self._http.trust_env = False
 
     def converse(self, *, sender_id: str, text: str, metadata: dict | None = None) -> RasaTurn:
         """Sends one resident message and returns the bot's replies with the parse of the turn."""
