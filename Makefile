@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-backend test-bot lint bench venv migrate seed bot-venv bot-model clean
+.PHONY: run test test-backend test-bot lint bench venv migrate seed bot-venv bot-model dev-env clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 不存在）"; exit 1; }
@@ -32,11 +32,12 @@ bot-venv:
 bot-model: bot-venv
 	$(MAKE) -C bot train
 
-var/dev.env: | venv
-	$(BIN)/python -m backend.devenv $@
+# Tokens are made once; the Rasa stores follow DATABASE_URL/REDIS_URL of each run (see backend/devenv.py).
+dev-env: venv
+	$(BIN)/python -m backend.devenv var/dev.env
 
 # honcho gives every process its own PORT, so the web port is WEB_PORT (default 8000).
-run: seed bot-model var/dev.env
+run: seed bot-model dev-env
 	$(BIN)/honcho start -f Procfile -e var/dev.env
 
 test: venv bot-model

@@ -3,7 +3,9 @@
 Embedded (default): endpoints.yml — in-memory tracker and lock stores.
 Production: when RASA_TRACKER_DB_URL (postgresql://user:pass@host:port/db) is set, endpoints.prod.yml
 — SQL tracker store + Redis lock store; RASA_LOCK_REDIS_URL (redis://:pass@host:port/db) is then
-required too, so several Rasa instances can share conversations safely.
+required too, so several Rasa instances can share conversations safely. With RASA_TRACKER_LOGIN_DB
+(an existing database on the same server) Rasa first connects there and creates the tracker database
+if it is missing (the user needs CREATEDB); `make run` sets all three from DATABASE_URL and REDIS_URL.
 """
 import argparse
 import os
@@ -14,8 +16,8 @@ from urllib.parse import unquote, urlparse
 BOT_DIR = Path(__file__).resolve().parent.parent
 
 
-def production_env(tracker_db_url: str, lock_redis_url: str) -> dict:
-    """The variables endpoints.prod.yml reads, taken apart from the two URLs."""
+def production_env(tracker_db_url: str, lock_redis_url: str, login_db: str = "") -> dict:
+    """The variables endpoints.prod.yml reads, taken apart from the two URLs (login_db "" = create nothing)."""
     db, redis = urlparse(tracker_db_url), urlparse(lock_redis_url)
     if db.scheme not in ("postgresql", "postgres") or not db.hostname or not db.path.strip("/"):
         raise ValueError("RASA_TRACKER_DB_URL must look like postgresql://user:password@host:5432/dbname")
@@ -31,6 +33,8 @@ def production_env(tracker_db_url: str, lock_redis_url: str) -> dict:
         "RASA_LOCK_REDIS_PORT": str(redis.port or 6379),
         "RASA_LOCK_REDIS_DB": redis.path.strip("/") or "0",
         "RASA_LOCK_REDIS_PASSWORD": unquote(redis.password or ""),
+        # Always set: Rasa refuses a ${VAR} of the endpoints file that is not.
+        "RASA_TRACKER_LOGIN_DB": login_db,
     }
 
 
@@ -54,7 +58,8 @@ def main() -> int:
                   "sharing a tracker store need the Redis lock store", file=sys.stderr)
             return 2
         try:
-            env.update(production_env(env["RASA_TRACKER_DB_URL"], env["RASA_LOCK_REDIS_URL"]))
+            env.update(production_env(env["RASA_TRACKER_DB_URL"], env["RASA_LOCK_REDIS_URL"],
+                                      env.get("RASA_TRACKER_LOGIN_DB", "")))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

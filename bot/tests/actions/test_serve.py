@@ -15,8 +15,9 @@ def test_production_env_from_urls():
         "RASA_TRACKER_DB_HOST": "db.local", "RASA_TRACKER_DB_PORT": "6543", "RASA_TRACKER_DB_NAME": "rasa_tracker",
         "RASA_TRACKER_DB_USER": "rasa", "RASA_TRACKER_DB_PASSWORD": "p@ss",
         "RASA_LOCK_REDIS_HOST": "127.0.0.1", "RASA_LOCK_REDIS_PORT": "6380", "RASA_LOCK_REDIS_DB": "2",
-        "RASA_LOCK_REDIS_PASSWORD": "secret",
+        "RASA_LOCK_REDIS_PASSWORD": "secret", "RASA_TRACKER_LOGIN_DB": "",
     }
+    assert serve.production_env("postgresql://u@h/zhijian_rasa", "redis://h", "zhijian")["RASA_TRACKER_LOGIN_DB"] == "zhijian"
 
 
 def test_every_variable_of_the_prod_endpoints_is_provided():
