@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, insert, literal, select, text
+from sqlalchemy import Integer, bindparam, cast, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -116,9 +116,10 @@ def _day_sequence(day: date) -> str:
         except (IntegrityError, ProgrammingError):
             # Another process created it at the same moment (IF NOT EXISTS is not race-free in PostgreSQL).
             pass
+        oldest = f"{SEQUENCE_PREFIX}{day - timedelta(days=SEQUENCE_KEEP_DAYS):%Y%m%d}"
         old = connection.scalars(text(
             "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE :pattern AND relname < :oldest"
-        ), {"pattern": SEQUENCE_PREFIX + "%", "oldest": f"{SEQUENCE_PREFIX}{day - timedelta(days=SEQUENCE_KEEP_DAYS):%Y%m%d}"}).all()
+        ), {"pattern": SEQUENCE_PREFIX + "%", "oldest": oldest}).all()
         for stale in old:
             connection.execute(text(f"DROP SEQUENCE IF EXISTS {stale}"))
     _sequences_ready.add(key)
@@ -126,7 +127,11 @@ def _day_sequence(day: date) -> str:
 
 
 def _bump(day: date):
-    statement = sqlite_insert(PetitionCounter).values(day=day, value=1)
+    # The first filing of a day starts after the day's highest number already used (a lost counter row
+    # must not hand out numbers again); later ones add one.
+    used = select(func.coalesce(func.max(cast(func.substr(Petition.number, 12), Integer)), 0)).where(
+        Petition.number.like(f"JN{day:%Y%m%d}-%")).scalar_subquery()
+    statement = sqlite_insert(PetitionCounter).values(day=day, value=used + 1)
     return statement.on_conflict_do_update(
         index_elements=[PetitionCounter.day], set_={"value": PetitionCounter.value + 1}
     ).returning(PetitionCounter.value)
@@ -230,15 +235,15 @@ def _skip_key_conflict(statement):
 def _filing_statement(day: date):
     """The statement that files a petition on a day and returns (id, number); on PostgreSQL it writes the
     audit row too. Built once per day: building a statement costs more CPU than the database spends on it."""
-    number = next_number(day)
-    if isinstance(number, str):  # SQLite: the counter's value, new every time
-        return _skip_key_conflict(sqlite_insert(_PETITIONS).values(number=number)).returning(
+    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: the counter's value, new every time
+        return _skip_key_conflict(sqlite_insert(_PETITIONS).values(number=next_number(day))).returning(
             _PETITIONS.c.id, _PETITIONS.c.number)
     key = (database_key(), day.isoformat())
     statement = _filing_statements.get(key)
     if statement is None:
         if len(_filing_statements) > 16:
             _filing_statements.clear()
+        number = next_number(day)
         # One round trip: the petition and its "submit" audit row in one statement (data-modifying CTEs).
         filed = _skip_key_conflict(pg_insert(_PETITIONS).values(
             number=number, **{name: bindparam(name, type_=_PETITIONS.c[name].type) for name in _FILED_COLUMNS}
