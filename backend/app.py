@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from importlib import import_module
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Blueprint as SmorestBlueprint
-from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import seed
-from backend.core import errors
+from backend.core import database, errors
 from backend.core.masking import install_log_masking
 from backend.core.models import render_item
 from backend.extensions import api, db, migrate, redis_store
@@ -78,7 +75,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=database.engine_options(settings.database_url),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes * 10,
         JSON_AS_ASCII=False,
         API_TITLE="指尖政务 API",
@@ -118,69 +115,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         module, _, attr = target.partition(":")
         app.cli.add_command(getattr(import_module(module), attr))
     with app.app_context():
-        _tune_sqlite(db.engine)
-        _ping_idle_connections(db.engine)
+        database.tune_engine(db.engine)
     errors.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     install_log_masking()
     return app
-
-
-def _engine_options(url: str) -> dict:
-    if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    # No pre-ping on every checkout (a round trip per request): _ping_idle_connections pings only
-    # connections that sat unused long enough for the server or a firewall to have dropped them.
-    return {"pool_size": 10, "max_overflow": 20}
-
-
-IDLE_PING_SECONDS = 10.0
-
-
-def _ping_idle_connections(engine) -> None:
-    if engine.dialect.name == "sqlite":
-        return
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection, record):
-        record.info["zj_idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection, record, _proxy):
-        if time.monotonic() - record.info.get("zj_idle_since", 0.0) < IDLE_PING_SECONDS:
-            return
-        try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
-            dbapi_connection.rollback()
-        except engine.dialect.loaded_dbapi.Error as exc:
-            # The pool retries the checkout with a fresh connection (SQLAlchemy's pessimistic recipe).
-            raise DisconnectionError() from exc
-
-
-def _tune_sqlite(engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # WAL lets the worker read while the web process writes; SQLite leaves FKs off by default.
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-        # pysqlite's own transaction handling skips BEGIN before SAVEPOINT, so releasing a savepoint
-        # committed for real; SQLAlchemy emits BEGIN itself instead (its documented recipe).
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
 
 
 def _migrations_dir():

@@ -113,7 +113,7 @@ def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
 def test_a_connection_dropped_while_idle_is_replaced_without_an_error(committed_app, monkeypatch):
     from sqlalchemy import create_engine, event, text
 
-    from backend import app as app_module
+    from backend.core import database as database_module
     from backend.extensions import db
 
     client = committed_app.test_client()
@@ -133,6 +133,6 @@ def test_a_connection_dropped_while_idle_is_replaced_without_an_error(committed_
         with killer.connect() as other:
             assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim}) is True
         killer.dispose()
-    monkeypatch.setattr(app_module, "IDLE_PING_SECONDS", 0.0)
+    monkeypatch.setattr(database_module, "IDLE_PING_SECONDS", 0.0)
     body = client.get("/healthz").get_json()
     assert body["components"]["db"] == "ok", body
