@@ -1,7 +1,5 @@
 """The worker runs the petitions' SLA sweep on its own, every PETITION_SWEEP_SECONDS."""
 
-import signal
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +13,7 @@ from backend.petitions.models import Petition
 from backend.settings import Settings
 from backend.worker import periodic, runner
 from tests.petitions.conftest import overdue_petition
-from tests.worker.test_worker import _worker
+from tests.worker.processes import running_worker, wait_until
 
 
 @pytest.fixture
@@ -48,22 +46,12 @@ def test_a_running_worker_sweeps_and_the_alert_reaches_the_inbox(test_env, commi
         supervisor = get_staff_by_username(username="supervisor").id
         db.session.remove()
     env = {**test_env, "REDIS_URL": "", "PETITION_SWEEP_SECONDS": "1", "WORKER_SWEEP_SECONDS": "1"}
-    process = _worker(env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
+    with running_worker(env) as process:
+        def swept():
             with committed_app.app_context():
                 found = db.session.scalars(select(StaffNotification.staff_id).where(
                     StaffNotification.petition_id == pid, StaffNotification.kind == "accept_overdue")).all()
                 db.session.remove()
-            if supervisor in found:
-                break
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the worker did not sweep"
-            time.sleep(0.3)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+            return supervisor in found
+
+        wait_until(process, swept, "the worker did not sweep", 60, every=0.3)

@@ -1,9 +1,5 @@
 """The worker process: RQ jobs after commits, the embedded loop, and a Redis outage losing nothing."""
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +12,7 @@ from backend.outbox.models import OutboxMessage
 from backend.outbox.service import enqueue, queue_name
 from backend.residents.models import Resident
 from backend.worker import runner
+from tests.worker.processes import running_worker, start_worker, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,11 +41,6 @@ def _statuses(app):
         return rows
 
 
-def _worker(env: dict, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "backend.worker", *args], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
 def test_a_commit_queues_one_rq_job_that_delivers(private_redis_app, fake_wechat):
     app = private_redis_app
     resident_id = _resident(app)
@@ -69,18 +61,8 @@ def test_embedded_worker_delivers_without_redis_and_stops_on_sigterm(test_env, f
     resident_id = _resident(committed_app)
     _notify(committed_app, resident_id, "embedded:1")
     env = {**test_env, "REDIS_URL": "", "WECHAT_API_BASE": fake_wechat.url, "WORKER_SWEEP_SECONDS": "1"}
-    process = _worker(env)
-    try:
-        deadline = time.monotonic() + 30
-        while not fake_wechat.messages():
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the worker did not deliver"
-            time.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
+    with running_worker(env) as process:
+        wait_until(process, fake_wechat.messages, "the worker did not deliver", 30)
     assert "embedded mode" in process.stdout.read()
     assert len(fake_wechat.messages()) == 1
     assert _statuses(committed_app) == [("sent", 1)]
@@ -106,7 +88,7 @@ def test_redis_down_loses_nothing_and_the_worker_delivers_exactly_once(
 
     private_redis.start()
     for _ in range(2):  # a second run must not send it again
-        process = _worker(worker_env, "--burst")
+        process = start_worker(worker_env, "--burst")
         output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output
     messages = fake_wechat.messages()
@@ -121,25 +103,13 @@ def test_worker_process_delivers_through_rq_and_stops_on_sigterm(private_redis_a
     app = private_redis_app
     resident_id = _resident(app)
     # An hour between sweeps: only the RQ job queued by the commit can deliver in time.
-    process = _worker({**worker_env, "WORKER_SWEEP_SECONDS": "3600"})
-    try:
+    with running_worker({**worker_env, "WORKER_SWEEP_SECONDS": "3600"}) as process:
         with app.app_context():
             connection = redis_store.client()
-            deadline = time.monotonic() + 30
-            while not Worker.all(connection=connection):
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the RQ worker did not register"
-                time.sleep(0.1)
+            wait_until(process, lambda: Worker.all(connection=connection), "the RQ worker did not register", 30,
+                       every=0.1)
         time.sleep(0.5)  # let the start-up sweep finish before the commit
         _notify(app, resident_id, "live:1")
-        deadline = time.monotonic() + 20
-        while not fake_wechat.messages():
-            assert time.monotonic() < deadline, "the RQ job did not deliver"
-            time.sleep(0.1)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
+        wait_until(process, fake_wechat.messages, "the RQ job did not deliver", 20, every=0.1)
     assert len(fake_wechat.messages()) == 1
     assert _statuses(app) == [("sent", 1)]
