@@ -111,12 +111,8 @@ def backoff_seconds(attempts: int) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-def _deliver_one(message_id: int, report: DeliveryReport) -> None:
-    # The claim was a bulk UPDATE: refresh any copy this session already holds.
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None:
-        return
-    kind, attempts = message.kind, message.attempts
+def _deliver_one(message: OutboxMessage, report: DeliveryReport) -> None:
+    message_id, kind, attempts = message.id, message.kind, message.attempts
     max_attempts = current_app.config["SETTINGS"].outbox_max_attempts
     try:
         handlers.handle(message)
@@ -139,9 +135,21 @@ def _deliver_one(message_id: int, report: DeliveryReport) -> None:
         report.sent.append(message_id)
 
 
+def _claimed(ids: list[int]) -> list[OutboxMessage]:
+    """The claimed messages in one query, detached: marking one commits, and that must not expire the rest."""
+    # The claim was a bulk UPDATE: refresh any copy this session already holds.
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+                                  .execution_options(populate_existing=True)).all()
+    for message in messages:
+        db.session.expunge(message)
+    return messages
+
+
 def _mark(message_id: int, **values) -> None:
-    # Ends the read transaction of the delivery first: the outcome is written in a fresh one.
-    db.session.rollback()
+    if db.engine.dialect.name == "sqlite":
+        # SQLite cannot turn the delivery's read transaction into a write one after another connection
+        # wrote: the outcome is written in a fresh transaction.
+        db.session.rollback()
     _write(
         update(OutboxMessage).where(OutboxMessage.id == message_id)
         .values(locked_until=None, updated_at=utcnow(), **values)
@@ -157,7 +165,7 @@ def deliver_due(limit: int = 100) -> DeliveryReport:
         ids = claim(min(CLAIM_SIZE, remaining))
         if not ids:
             break
-        for message_id in ids:
-            _deliver_one(message_id, report)
+        for message in _claimed(ids):
+            _deliver_one(message, report)
         remaining -= len(ids)
     return report

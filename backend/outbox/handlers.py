@@ -85,13 +85,13 @@ def send_wechat_subscribe(payload: dict, message: OutboxMessage) -> None:
     setting = TEMPLATE_SETTINGS.get(template)
     if setting is None:
         raise PermanentFailure(f"unknown template {template!r}")
-    resident = residents.get(resident_id=resident_id)
-    if resident is None:
+    openid = residents.openid_of(resident_id)
+    if openid is None:
         raise PermanentFailure(f"resident {resident_id} no longer exists")
     settings = current_app.config["SETTINGS"]
     shaped = _template_data(data, settings.wechat_template_fields)
     try:
-        get_gateway().send_subscribe_message(resident.openid, getattr(settings, setting), shaped, payload.get("page"))
+        get_gateway().send_subscribe_message(openid, getattr(settings, setting), shaped, payload.get("page"))
     except WeChatError as exc:
         if exc.permanent:
             raise PermanentFailure(str(exc)) from exc

@@ -20,11 +20,13 @@ KICK_TTL = 30
 _SESSION_FLAG = "zj.outbox_kick"
 
 
-def enqueue(*, kind: str, payload: dict, dedupe_key: str) -> OutboxMessage:
-    """Adds a message to the caller's session; it is delivered only if the caller commits."""
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if existing is not None:
-        return existing
+def enqueue(*, kind: str, payload: dict, dedupe_key: str, new: bool = False) -> OutboxMessage:
+    """Adds a message to the caller's session; it is delivered only if the caller commits. The message already
+    queued under dedupe_key is returned instead, unless the caller knows the key is `new`."""
+    if not new:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
     message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key)
     db.session.add(message)
     db.session.info[_SESSION_FLAG] = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -30,18 +31,40 @@ def get_by_number(*, number: str) -> Petition | None:
     return db.session.scalar(select(Petition).where(Petition.number == number))
 
 
+@dataclass(frozen=True)
+class Applied:
+    """A workflow action taken but not yet flushed: its audit row and what the resident is told."""
+
+    petition: Petition
+    row: PetitionTransition
+    remark: str
+    notify: bool
+
+
 def transition(*, petition: Petition, action: str, actor: Principal, reason: str | None = None,
                **data) -> PetitionTransition:
     """Takes a workflow action if the actor may, writes the audit row, queues the resident's message, commits."""
+    applied = apply_transition(petition=petition, action=action, actor=actor, reason=reason, **data)
+    db.session.flush()
+    queue_updates([applied])
+    db.session.commit()
+    return applied.row
+
+
+def apply_transition(*, petition: Petition, action: str, actor: Principal, reason: str | None = None,
+                     locked: bool = False, **data) -> Applied:
+    """The one place a petition changes status: checks the actor and the state, runs the action, adds the audit
+    row. The caller flushes, queues the updates and commits; `locked` when it already holds the row lock."""
     spec = states.ACTIONS.get(action)
     if spec is None or action == "submit":
         raise invalid("action", "不支持的操作")
     kinds = states.actor_kinds(actor, petition)
     if not kinds & set(spec.actors):
         raise PetitionError(403, f"您无权对该诉求执行“{spec.label}”操作")
-    # Lock the row so two people acting at once cannot both move it (flush first: refresh drops changes).
-    db.session.flush()
-    db.session.refresh(petition, with_for_update={"of": Petition})
+    if not locked:
+        # Lock the row so two people acting at once cannot both move it (flush first: refresh drops changes).
+        db.session.flush()
+        db.session.refresh(petition, with_for_update={"of": Petition})
     if petition.status not in spec.sources:
         raise PetitionError(409, f"诉求当前状态为“{states.STAFF_LABELS[petition.status]}”，不能{spec.label}")
     reason = reason.strip() if isinstance(reason, str) else None
@@ -61,30 +84,32 @@ def transition(*, petition: Petition, action: str, actor: Principal, reason: str
         department_id=petition.department_id or department_before, reason=reason, at=now,
     )
     db.session.add(row)
-    db.session.flush()
-    if spec.notify:
-        queue_update(petition=petition, transition_id=row.id, remark=remark, at=now, action=action)
-    db.session.commit()
-    return row
+    return Applied(petition, row, remark, spec.notify)
 
 
-def queue_update(*, petition: Petition, transition_id: int, remark: str, at, action: str | None = None) -> None:
-    """Queues the resident's WeChat subscription message about a change, in the caller's transaction."""
-    outbox.enqueue(
-        kind="wechat_subscribe",
-        payload={
-            "resident_id": petition.resident_id,
-            "template": "petition_update",
-            "data": {
-                "number": petition.number,
-                "status_label": states.notice_phrase(petition.status, action),
-                "time": at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
-                "remark": remark[:20],
+def queue_updates(applied: list[Applied]) -> None:
+    """Queues the resident's WeChat subscription messages about flushed transitions, in the caller's
+    transaction."""
+    for item in applied:
+        if not item.notify:
+            continue
+        petition, row = item.petition, item.row
+        outbox.enqueue(
+            kind="wechat_subscribe",
+            payload={
+                "resident_id": petition.resident_id,
+                "template": "petition_update",
+                "data": {
+                    "number": petition.number,
+                    "status_label": states.notice_phrase(petition.status, row.action),
+                    "time": row.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+                    "remark": item.remark[:20],
+                },
+                "page": f"pages/petitions/detail?id={petition.id}",
             },
-            "page": f"pages/petitions/detail?id={petition.id}",
-        },
-        dedupe_key=f"petition:{petition.id}:transition:{transition_id}",
-    )
+            # The transition row was just written: no message can hold its key yet.
+            dedupe_key=f"petition:{petition.id}:transition:{row.id}", new=True,
+        )
 
 
 def add_note(*, petition: Petition, staff_id: int, body: str) -> PetitionNote:

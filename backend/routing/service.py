@@ -95,23 +95,48 @@ def classify(text: str) -> Classification | None:
         return None
 
 
-def suggest(*, text: str, street_id: int | None = None) -> Suggestion:
+@dataclass(frozen=True)
+class RoutingTable:
+    """Departments by category, county-wide and per (category, street id), as read at one moment."""
+
+    county: dict[str, Department]
+    streets: dict[tuple[str, int], Department]
+
+    def department(self, category: str, street_id: int | None) -> Department | None:
+        """The street's override of a category, else the county-wide rule (None for an unknown category)."""
+        return self.streets.get((category, street_id)) or self.county.get(category)
+
+
+def load_table(*, categories: list[str] | None = None, street_id: int | None = None) -> RoutingTable:
+    """The routing table: all of it, or only some categories and one street's overrides (one suggestion)."""
+    rules, overrides = select(RoutingRule), select(RoutingStreetRule)
+    if categories is not None:
+        rules = rules.where(RoutingRule.category.in_(categories))
+        overrides = overrides.where(RoutingStreetRule.category.in_(categories))
+        if street_id is None:
+            overrides = None
+        else:
+            overrides = overrides.where(RoutingStreetRule.street_id == street_id)
+    county = {rule.category: rule.department for rule in db.session.scalars(rules)}
+    streets = {} if overrides is None or not county else {
+        (rule.category, rule.street_id): rule.department for rule in db.session.scalars(overrides)}
+    return RoutingTable(county, streets)
+
+
+def suggest(*, text: str, street_id: int | None = None, table: RoutingTable | None = None) -> Suggestion:
     """The department a text should go to (the street's override first), with alternatives; confident only
-    above the threshold."""
+    above the threshold. A batch passes the table it read once."""
     classification = classify(text)
     if classification is None or classification.category is None:
         return Suggestion(None, 0.0, None, [], False)
-    wanted = [classification.category, *(code for code, _ in classification.alternatives)]
-    departments = {rule.category: rule.department for rule in db.session.scalars(
-        select(RoutingRule).where(RoutingRule.category.in_(wanted)))}
-    if street_id is not None and departments:
-        departments.update({override.category: override.department for override in db.session.scalars(
-            select(RoutingStreetRule).where(RoutingStreetRule.category.in_(list(departments)),
-                                            RoutingStreetRule.street_id == street_id))})
-    best = departments.get(classification.category)
+    if table is None:
+        wanted = [classification.category, *(code for code, _ in classification.alternatives)]
+        table = load_table(categories=wanted, street_id=street_id)
+    best = table.department(classification.category, street_id)
     alternatives = [
-        {"category": code, "confidence": confidence, "department": departments[code]}
-        for code, confidence in classification.alternatives if code in departments
+        {"category": code, "confidence": confidence, "department": department}
+        for code, confidence in classification.alternatives
+        if (department := table.department(code, street_id)) is not None
     ]
     threshold = current_app.config["SETTINGS"].routing_confidence_threshold
     return Suggestion(
