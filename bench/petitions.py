@@ -257,7 +257,12 @@ def main(argv: list[str] | None = None) -> None:
         meter.stop()
         subs_cpu = meter.per_request(subs["ok"])
         # The worker routes the closed loop's burst first, so the open loop starts from a quiet state.
-        routed, drain_seconds = _drain(url, args.time_cap)
+        if args.routing == "worker":
+            meter.start()
+        drained = _drain(url, args.time_cap)
+        if args.routing == "worker":
+            meter.stop()
+            drained["worker_cpu"] = meter.used["worker"]
         offered = int(args.rate * args.seconds)
         paced = paced_load(web_port, args.rate, offered, lambda i: submission(args.requests + i),
                            max(64, int(args.rate * 0.2)), args.time_cap)
@@ -279,8 +284,23 @@ def main(argv: list[str] | None = None) -> None:
     print(f"submissions/s as a share of the baseline: {subs['rate'] / base['rate']:.2f}")
     print(f"CPU per request, baseline:   {base_cpu}")
     print(f"CPU per request, submission: {subs_cpu} (worker: what it did meanwhile)")
-    print(f"routed after the response: {routed['dispatched']} dispatched, {routed['manual']} in the manual queue, "
-          f"{routed['unrouted']} not yet routed {drain_seconds:.1f} s after the closed loop's last filing")
+    _print_drain(drained, args.routing)
+
+
+def _print_drain(drained: dict, routing: str) -> None:
+    counts = drained["end"]
+    print(f"after the closed loop: {counts['dispatched']} dispatched, {counts['manual']} in the manual queue, "
+          f"{counts['unrouted']} not yet routed, {counts['undelivered']} notifications not yet sent")
+    if routing != "worker":
+        return
+    start, route_s, send_s = drained["start"], drained["routed_s"], drained["delivered_s"]
+    if route_s is None or send_s is None:
+        print("worker: the backlog was not gone within the time cap")
+        return
+    cpu = drained["worker_cpu"] * 1000 / max(start["unrouted"], 1)
+    print(f"worker backlog at the closed loop's end: {start['unrouted']} to route, {start['undelivered']} to notify;"
+          f" routed in {route_s:.1f} s ({start['unrouted'] / max(route_s, 0.25):.0f}/s), all notifications sent"
+          f" after {send_s:.1f} s; worker CPU {cpu:.2f} ms per petition routed (routing + its notification)")
 
 
 def _backends(url: str) -> list[int]:
@@ -293,24 +313,33 @@ def _backends(url: str) -> list[int]:
     return list(pids)
 
 
-def _drain(url: str, time_cap: float) -> tuple[dict, float]:
-    """Waits (at most time_cap) until the worker has routed every petition; (the counts, seconds waited)."""
+def _drain(url: str, time_cap: float) -> dict:
+    """Waits (at most time_cap) until the worker has routed every petition and sent every notification; the
+    counts at the start and the end, and the seconds until each backlog was gone."""
     began = time.monotonic()
-    routed = _routed(url)
-    while routed["unrouted"] and time.monotonic() - began < time_cap:
-        time.sleep(0.5)
-        routed = _routed(url)
-    return routed, time.monotonic() - began
+    counts = start = _backlog(url)
+    routed_s = delivered_s = None
+    while time.monotonic() - began < time_cap:
+        if routed_s is None and not counts["unrouted"]:
+            routed_s = time.monotonic() - began
+        if not counts["unrouted"] and not counts["undelivered"]:
+            delivered_s = time.monotonic() - began
+            break
+        time.sleep(0.25)
+        counts = _backlog(url)
+    return {"start": start, "end": counts, "routed_s": routed_s, "delivered_s": delivered_s}
 
 
-def _routed(url: str) -> dict:
+def _backlog(url: str) -> dict:
     engine = create_engine(url)
     with engine.connect() as conn:
         rows = dict(conn.execute(text(
             "SELECT CASE WHEN routed_at IS NULL THEN 'unrouted' WHEN department_id IS NULL THEN 'manual' "
             "ELSE 'dispatched' END, count(*) FROM petitions GROUP BY 1")).all())
+        rows["undelivered"] = conn.scalar(text(
+            "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending')"))
     engine.dispose()
-    return {k: rows.get(k, 0) for k in ("dispatched", "manual", "unrouted")}
+    return {k: rows.get(k, 0) for k in ("dispatched", "manual", "unrouted", "undelivered")}
 
 
 if __name__ == "__main__":

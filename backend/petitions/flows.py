@@ -80,13 +80,14 @@ def route_safely(petition_id: int) -> None:
         db.session.rollback()
 
 
-def route_pending(limit: int = ROUTE_BATCH) -> int:
-    """Routes the oldest petitions filed but not yet routed, as one batch; returns how many it looked at."""
+def route_pending(limit: int | None = None) -> int:
+    """Routes the oldest petitions filed but not yet routed, as one batch (ROUTE_BATCH); returns how many it
+    routed."""
     # The filing itself only commits its rows: the database is the queue, so nothing is lost when Redis
     # or the worker is down, and the web process spends nothing on routing.
     pending = db.session.execute(select(Petition.id, Petition.content, Petition.street_id).where(
         Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
-    ).order_by(Petition.id).limit(limit)).all()
+    ).order_by(Petition.id).limit(limit or ROUTE_BATCH)).all()
     table = routing.load_table() if pending else None
     db.session.rollback()
     # Classified outside any transaction: with Rasa as the classifier that takes a while, and no row is
@@ -96,7 +97,7 @@ def route_pending(limit: int = ROUTE_BATCH) -> int:
     if not suggestions:
         return 0
     try:
-        _route_batch(suggestions)
+        return _route_batch(suggestions)
     except Exception:  # noqa: BLE001 — one bad petition must not hold back the rest of the batch
         log.exception("routing a batch of %s petitions failed; routing them one by one", len(suggestions))
         db.session.rollback()
@@ -105,7 +106,7 @@ def route_pending(limit: int = ROUTE_BATCH) -> int:
     return len(suggestions)
 
 
-def _route_batch(suggestions: dict[int, routing.Suggestion]) -> None:
+def _route_batch(suggestions: dict[int, routing.Suggestion]) -> int:
     # Lock what is still unrouted (SKIP LOCKED: a row someone is acting on is left for the next run), then
     # dispatch with one flush and one commit for the batch.
     petitions = db.session.scalars(select(Petition).where(
@@ -124,6 +125,7 @@ def _route_batch(suggestions: dict[int, routing.Suggestion]) -> None:
     db.session.flush()
     service.queue_updates(applied)
     db.session.commit()
+    return len(petitions)
 
 
 def _leave_for_dispatcher(petition: Petition, suggestion: routing.Suggestion) -> None:

@@ -11,7 +11,7 @@ from backend.core.models import utcnow
 from backend.directory.service import get_staff_by_username, get_street_by_code
 from backend.extensions import db
 from backend.outbox.models import OutboxMessage
-from backend.petitions import deadlines, flows, service
+from backend.petitions import deadlines, flows, jobs, service
 from backend.petitions.models import Petition, PetitionTransition
 from backend.routing import service as routing
 from tests.petitions.conftest import VALID, make_resident
@@ -108,7 +108,7 @@ def test_a_petition_withdrawn_while_the_batch_was_classified_stays_withdrawn(com
             return classify(**kwargs)
 
         monkeypatch.setattr(routing, "suggest", withdraw_meanwhile)
-        assert flows.route_pending() == 2
+        assert flows.route_pending() == 1
         assert _state(withdrawn) == ("withdrawn", None, 0, 0)
         assert _state(other) == ("dispatched", "urban_management", 1, 1)
 
@@ -132,3 +132,12 @@ def test_one_failing_petition_does_not_hold_back_the_rest_of_the_batch(committed
         db.session.remove()
         assert flows.route_pending() == 1
         assert _state(broken) == ("dispatched", "public_security", 1, 1)
+
+
+def test_the_worker_job_routes_a_burst_batch_after_batch(committed_app, monkeypatch):
+    monkeypatch.setattr(flows, "ROUTE_BATCH", 2)
+    with committed_app.app_context():
+        ids = _filed(committed_app, NOISE, FUMES, NOISE, FUMES, VAGUE)
+        jobs.route_job()
+        assert [_state(pid)[0] for pid in ids] == ["dispatched"] * 4 + ["submitted"]
+        assert db.session.get(Petition, ids[-1]).routed_at is not None
