@@ -81,7 +81,7 @@ class Settings:
     rasa_timeout: float = 3.0
     routing_confidence_threshold: float = 0.6
     routing_classifier: str = "rasa"
-    petition_routing: str = "after_response"
+    petition_routing: str = "worker"
     wechat_appid: str = ""
     wechat_secret: str = ""
     wechat_api_base: str = ""
@@ -158,7 +158,7 @@ class Settings:
             worker_sweep_seconds=_positive(env, "WORKER_SWEEP_SECONDS", 15),
             petition_sweep_seconds=_positive(env, "PETITION_SWEEP_SECONDS", 60),
             routing_classifier=_choice(env, "ROUTING_CLASSIFIER", ("keyword", "rasa"), "rasa"),
-            petition_routing=_choice(env, "PETITION_ROUTING", ("after_response", "worker"), "after_response"),
+            petition_routing=_choice(env, "PETITION_ROUTING", ("worker", "after_response"), "worker"),
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             phone_encryption_key=phone_key or secret_key,

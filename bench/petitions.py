@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per phase at most")
-    parser.add_argument("--routing", choices=("after_response", "worker"), default="after_response",
+    parser.add_argument("--routing", choices=("worker", "after_response"), default="worker",
                         help="PETITION_ROUTING; worker also starts `python -m backend.worker`")
     args = parser.parse_args(argv)
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")

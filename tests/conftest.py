@@ -69,6 +69,8 @@ def test_env(tmp_path_factory, worker_id_safe) -> dict:
         "BOT_SERVICE_TOKEN": "test-bot-token-" + uuid.uuid4().hex,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "RASA_URL": os.environ.get("TEST_RASA_URL", ""),
+        # Most tests file and then look at the routed petition at once; worker routing has tests of its own.
+        "PETITION_ROUTING": "after_response",
     }
 
 

@@ -94,6 +94,14 @@ def test_template_keywords_are_configurable():
         Settings.from_env({**base, "WECHAT_TEMPLATE_FIELDS": "number"})
 
 
+def test_petitions_are_routed_on_the_worker_unless_configured_otherwise():
+    base = {"APP_ENV": "development", "SECRET_KEY": "x" * 40}
+    assert Settings.from_env(base).petition_routing == "worker"
+    assert Settings.from_env({**base, "PETITION_ROUTING": "after_response"}).petition_routing == "after_response"
+    with pytest.raises(SettingsError, match="PETITION_ROUTING"):
+        Settings.from_env({**base, "PETITION_ROUTING": "inline"})
+
+
 def test_unknown_environment_is_refused():
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "staging"})
