@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
         offered = int(args.rate * args.seconds)
         paced = paced_load(web_port, args.rate, offered, lambda i: submission(args.requests + i),
                            max(64, int(args.rate * 0.2)), args.time_cap)
+        # Whether the worker kept up with a steady rate: what is left to do when the open loop ends.
+        paced_drained = _drain(url, args.time_cap) if args.routing == "worker" else None
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -286,22 +288,25 @@ def main(argv: list[str] | None = None) -> None:
     print(f"submissions/s as a share of the baseline: {subs['rate'] / base['rate']:.2f}")
     print(f"CPU per request, baseline:   {base_cpu}")
     print(f"CPU per request, submission: {subs_cpu} (worker: what it did meanwhile)")
-    _print_drain(drained, args.routing)
+    _print_drain("the closed loop", drained, args.routing)
+    if paced_drained is not None:
+        _print_drain("the open loop", paced_drained, args.routing)
 
 
-def _print_drain(drained: dict, routing: str) -> None:
+def _print_drain(phase: str, drained: dict, routing: str) -> None:
     counts = drained["end"]
-    print(f"after the closed loop: {counts['dispatched']} dispatched, {counts['manual']} in the manual queue, "
+    print(f"after {phase}: {counts['dispatched']} dispatched, {counts['manual']} in the manual queue, "
           f"{counts['unrouted']} not yet routed, {counts['undelivered']} notifications not yet sent")
     if routing != "worker":
         return
     start, route_s, send_s = drained["start"], drained["routed_s"], drained["delivered_s"]
     if route_s is None or send_s is None:
-        print("worker: the backlog was not gone within the time cap")
+        print(f"worker: the backlog of {phase} was not gone within the time cap")
         return
-    print(f"worker backlog at the closed loop's end: {start['unrouted']} to route, {start['undelivered']} to notify;"
-          f" all routed after {route_s:.1f} s, all sent after {send_s:.1f} s;"
-          f" worker CPU {drained['worker_ms_per_filing']:.2f} ms per filing (routing it and sending its notice)")
+    cpu = drained.get("worker_ms_per_filing")
+    print(f"worker backlog at the end of {phase}: {start['unrouted']} to route, {start['undelivered']} to notify;"
+          f" all routed after {route_s:.1f} s, all sent after {send_s:.1f} s"
+          + (f"; worker CPU {cpu:.2f} ms per filing (routing it and sending its notice)" if cpu else ""))
 
 
 def _backends(url: str) -> list[int]:
