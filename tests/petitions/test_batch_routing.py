@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
-import pytest
 from sqlalchemy import func, select, text
 
 from backend.core.models import utcnow
@@ -79,20 +79,37 @@ def test_a_batch_follows_the_streets_override(committed_app):
         assert _state(noise) == ("dispatched", "urban_management", 1, 1)
 
 
-def test_a_petition_someone_is_acting_on_is_left_for_the_next_run(committed_app):
+def test_a_petition_someone_is_acting_on_is_not_dispatched_over_them(committed_app):
     with committed_app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("row locks are PostgreSQL's; SQLite serialises whole transactions")
         busy, free = _filed(committed_app, NOISE, FUMES)
-        with db.engine.connect() as other:
-            other.execute(text("SELECT id FROM petitions WHERE id = :id FOR UPDATE"), {"id": busy})
+        if db.engine.dialect.name == "postgresql":
+            # Someone's transition holds the row lock: the batch skips that row and routes it on its next run.
+            with db.engine.connect() as other:
+                other.execute(text("SELECT id FROM petitions WHERE id = :id FOR UPDATE"), {"id": busy})
+                flows.route_pending()
+                assert _state(free)[0] == "dispatched"
+                assert _state(busy) == ("submitted", None, 0, 0)
+                db.session.remove()
+                other.rollback()
             flows.route_pending()
-            assert _state(free)[0] == "dispatched"
-            assert _state(busy) == ("submitted", None, 0, 0)
-            db.session.remove()
-            other.rollback()
+            assert _state(busy) == ("dispatched", "public_security", 1, 1)
+            return
+        # SQLite has no row locks: the resident's withdrawal holds the database's write lock while the batch
+        # runs. The batch cannot write over it; what it could not write, the next run does.
+        other = db.engine.raw_connection()  # the driver's own: SQLAlchemy would begin a deferred transaction
+        cursor = other.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("UPDATE petitions SET status = 'withdrawn' WHERE id = ?", (busy,))
+        release = threading.Timer(0.5, cursor.execute, ("COMMIT",))
+        release.start()
+        try:
+            flows.route_pending()
+        finally:
+            release.join()
+            other.close()
         flows.route_pending()
-        assert _state(busy) == ("dispatched", "public_security", 1, 1)
+        assert _state(busy) == ("withdrawn", None, 0, 0)
+        assert _state(free) == ("dispatched", "urban_management", 1, 1)
 
 
 def test_a_petition_withdrawn_while_the_batch_was_classified_stays_withdrawn(committed_app, monkeypatch):
