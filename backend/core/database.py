@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import scoped_session
 
 
 def tune_engine(engine) -> None:
@@ -68,4 +69,20 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_LOCK_OPTION = "zj_sqlite_write_lock"
+
+
+def begin_for_write(session) -> None:
+    """On SQLite, starts the session's transaction holding the write lock (if none is open yet); elsewhere
+    nothing.
+
+    A SQLite transaction that reads and then writes fails at once if another connection committed in
+    between ("database is locked"); taken up front, the lock makes it wait for other writers instead.
+    """
+    session = session.registry() if isinstance(session, scoped_session) else session
+    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={WRITE_LOCK_OPTION: True})

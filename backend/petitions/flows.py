@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import select
 
+from backend.core.database import begin_for_write
 from backend.core.models import utcnow
 from backend.extensions import db
 from backend.outbox import service as outbox
@@ -26,6 +27,7 @@ ROUTE_BATCH = 200
 
 def route_petition(*, petition_id: int) -> str:
     """Classifies a submitted petition and dispatches it when confident; otherwise it waits for a dispatcher."""
+    begin_for_write(db.session)
     petition = service.get(petition_id=petition_id)
     if petition is None or petition.status != states.SUBMITTED or petition.routed_at is not None:
         return "skipped"
@@ -109,6 +111,7 @@ def route_pending(limit: int | None = None) -> int:
 def _route_batch(suggestions: dict[int, routing.Suggestion]) -> int:
     # Lock what is still unrouted (SKIP LOCKED: a row someone is acting on is left for the next run), then
     # dispatch with one flush and one commit for the batch.
+    begin_for_write(db.session)
     petitions = db.session.scalars(select(Petition).where(
         Petition.id.in_(list(suggestions)), Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
     ).order_by(Petition.id).with_for_update(of=Petition, skip_locked=True)).all()
