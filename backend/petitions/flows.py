@@ -23,28 +23,7 @@ log = logging.getLogger(__name__)
 ROUTING_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 ROUTE_BATCH = 200
-
-
-def route_petition(*, petition_id: int) -> str:
-    """Classifies a submitted petition and dispatches it when confident; otherwise it waits for a dispatcher."""
-    begin_for_write(db.session)
-    petition = service.get(petition_id=petition_id)
-    if petition is None or petition.status != states.SUBMITTED or petition.routed_at is not None:
-        return "skipped"
-    suggestion = routing.suggest(text=petition.content, street_id=petition.street_id)
-    if not suggestion.confident:
-        _leave_for_dispatcher(petition, suggestion)
-        db.session.commit()
-        return "manual"
-    try:
-        service.transition(petition=petition, action="dispatch", actor=service.SYSTEM,
-                           reason=_dispatch_reason(suggestion), department_obj=suggestion.department,
-                           category=suggestion.category, confidence=suggestion.confidence)
-    except PetitionError:
-        # A dispatcher or the resident acted first; their decision stands.
-        db.session.rollback()
-        return "skipped"
-    return "dispatched"
+_UNROUTED = (Petition.status == states.SUBMITTED) & Petition.routed_at.is_(None)
 
 
 def route_after_commit(petition_id: int) -> str:
@@ -74,9 +53,9 @@ def route_after_commit(petition_id: int) -> str:
 
 
 def route_safely(petition_id: int) -> None:
-    """route_petition, logging instead of raising (the petition is saved; the sweep retries)."""
+    """Routes one petition, logging instead of raising (the petition is saved; the worker or the sweep retries)."""
     try:
-        route_petition(petition_id=petition_id)
+        route([petition_id])
     except Exception:  # noqa: BLE001 — routing failures must never reach the resident
         log.exception("routing petition %s failed", petition_id)
         db.session.rollback()
@@ -87,34 +66,41 @@ def route_pending(limit: int | None = None) -> int:
     routed."""
     # The filing itself only commits its rows: the database is the queue, so nothing is lost when Redis
     # or the worker is down, and the web process spends nothing on routing.
-    pending = db.session.execute(select(Petition.id, Petition.content, Petition.street_id).where(
-        Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
-    ).order_by(Petition.id).limit(limit or ROUTE_BATCH)).all()
-    table = routing.load_table() if pending else None
+    pending = db.session.scalars(select(Petition.id).where(_UNROUTED).order_by(Petition.id)
+                                 .limit(limit or ROUTE_BATCH)).all()
+    return route(pending)
+
+
+def route(petition_ids: list[int]) -> int:
+    """Classifies those of the petitions still waiting to be routed and dispatches the confident ones in one
+    commit (the others wait for a dispatcher); returns how many it routed. A failing batch is retried one
+    petition at a time, so one bad petition does not hold back the rest."""
+    rows = db.session.execute(select(Petition.id, Petition.content, Petition.street_id).where(
+        Petition.id.in_(petition_ids), _UNROUTED)).all() if petition_ids else []
+    table = routing.load_table() if rows else None
     db.session.rollback()
     # Classified outside any transaction: with Rasa as the classifier that takes a while, and no row is
     # locked meanwhile.
-    suggestions = {row.id: routing.suggest(text=row.content, street_id=row.street_id, table=table)
-                   for row in pending}
+    suggestions = {row.id: routing.suggest(text=row.content, street_id=row.street_id, table=table) for row in rows}
     if not suggestions:
         return 0
     try:
         return _route_batch(suggestions)
-    except Exception:  # noqa: BLE001 — one bad petition must not hold back the rest of the batch
-        log.exception("routing a batch of %s petitions failed; routing them one by one", len(suggestions))
+    except Exception:  # noqa: BLE001 — logged; what stays unrouted is picked up again
         db.session.rollback()
-        for petition_id in suggestions:
-            route_safely(petition_id)
-    return len(suggestions)
+        if len(suggestions) == 1:
+            log.exception("routing petition %s failed", next(iter(suggestions)))
+            return 0
+        log.exception("routing a batch of %s petitions failed; routing them one by one", len(suggestions))
+        return sum(route([petition_id]) for petition_id in suggestions)
 
 
 def _route_batch(suggestions: dict[int, routing.Suggestion]) -> int:
     # Lock what is still unrouted (SKIP LOCKED: a row someone is acting on is left for the next run), then
     # dispatch with one flush and one commit for the batch.
     begin_for_write(db.session)
-    petitions = db.session.scalars(select(Petition).where(
-        Petition.id.in_(list(suggestions)), Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
-    ).order_by(Petition.id).with_for_update(of=Petition, skip_locked=True)).all()
+    petitions = db.session.scalars(select(Petition).where(Petition.id.in_(list(suggestions)), _UNROUTED)
+                                   .order_by(Petition.id).with_for_update(of=Petition, skip_locked=True)).all()
     applied = []
     for petition in petitions:
         suggestion = suggestions[petition.id]
@@ -164,12 +150,8 @@ def sweep_overdue(now=None) -> SweepResult:
     now = now or utcnow()
     result = SweepResult()
     stragglers = db.session.scalars(select(Petition.id).where(
-        Petition.status == states.SUBMITTED, Petition.routed_at.is_(None),
-        Petition.created_at < now - ROUTING_GRACE,
-    ).limit(SWEEP_BATCH)).all()
-    for petition_id in stragglers:
-        route_petition(petition_id=petition_id)
-        result.routed += 1
+        _UNROUTED, Petition.created_at < now - ROUTING_GRACE).order_by(Petition.id).limit(SWEEP_BATCH)).all()
+    result.routed = route(stragglers)
     for flag, column, statuses, text in OVERDUE_RULES:
         flag_column = getattr(Petition, f"{flag}_overdue")
         overdue = db.session.scalars(select(Petition).where(
