@@ -17,15 +17,15 @@ class DepartmentSchema(DepartmentRefSchema):
         return [part for part in obj.responsibilities.split("；") if part]
 
 
-class CommunitySchema(Schema):
+class PlaceRefSchema(Schema):
+    """A street or a community, as other resources refer to it."""
+
     code = fields.String()
     name = fields.String()
 
 
-class StreetSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    communities = fields.List(fields.Nested(CommunitySchema))
+class StreetSchema(PlaceRefSchema):
+    communities = fields.List(fields.Nested(PlaceRefSchema))
 
 
 class DepartmentListSchema(Schema):

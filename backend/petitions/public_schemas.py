@@ -5,11 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.validation import PageArgs
-from backend.directory.schemas import DepartmentRefSchema
+from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions import timeline as history
 from backend.petitions.schemas import _deadline
-from backend.residents.schemas import PlaceRefSchema
 
 
 class PetitionPhotoPublicSchema(Schema):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from backend.core.validation import PageArgs
-from backend.directory.schemas import DepartmentRefSchema
+from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions.models import TYPES, URGENCIES
-from backend.residents.schemas import PlaceRefSchema
 
 CONTENT_LENGTH = (5, 1000)
 

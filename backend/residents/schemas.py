@@ -5,7 +5,10 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
-from backend.directory.schemas import TokenSchema  # noqa: F401  (same token shape for residents)
+from backend.directory.schemas import (
+    PlaceRefSchema,
+    TokenSchema,  # noqa: F401  (same token shape for residents)
+)
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
@@ -19,11 +22,6 @@ def _mobile_or_empty(value: str) -> None:
 class LoginRequestSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=128),
                          metadata={"description": "wx.login() 返回的临时登录凭证"})
-
-
-class PlaceRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
 
 
 class ResidentPublicSchema(Schema):

@@ -4,66 +4,20 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from backend.core.security import current_principal, require_any, require_staff
-from backend.directory.schemas import DepartmentRefSchema
 from backend.petitions.errors import PetitionError
 from backend.routing import service
+from backend.routing.schemas import (
+    RoutingOverrideDeleteArgs,
+    RoutingRuleListSchema,
+    RoutingRuleSchema,
+    RoutingRuleUpdateSchema,
+    RoutingSuggestionSchema,
+    RoutingSuggestRequestSchema,
+)
 
 blp = Blueprint("routing", __name__, url_prefix="/api/v1/routing", description="诉求分拨")
-
-
-class RoutingSuggestRequestSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-
-
-class RoutingAlternativeSchema(Schema):
-    department = fields.Nested(DepartmentRefSchema)
-    category = fields.String()
-    confidence = fields.Float()
-
-
-class RoutingSuggestionSchema(Schema):
-    department = fields.Nested(DepartmentRefSchema, allow_none=True)
-    category = fields.String(allow_none=True)
-    confidence = fields.Float()
-    confident = fields.Boolean()
-    alternatives = fields.List(fields.Nested(RoutingAlternativeSchema))
-
-
-class StreetRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class RoutingOverrideSchema(Schema):
-    street = fields.Nested(StreetRefSchema)
-    department = fields.Nested(DepartmentRefSchema)
-    updated_at = fields.DateTime()
-
-
-class RoutingRuleSchema(Schema):
-    category = fields.String()
-    name = fields.String()
-    covers = fields.String()
-    department = fields.Nested(DepartmentRefSchema)
-    updated_at = fields.DateTime()
-    overrides = fields.List(fields.Nested(RoutingOverrideSchema))
-
-
-class RoutingRuleListSchema(Schema):
-    items = fields.List(fields.Nested(RoutingRuleSchema))
-
-
-class RoutingRuleUpdateSchema(Schema):
-    department = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
-
-
-class RoutingOverrideDeleteArgs(Schema):
-    street = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 @blp.route("/suggest")
