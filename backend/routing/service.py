@@ -112,14 +112,11 @@ def load_table(*, categories: list[str] | None = None, street_id: int | None = N
     rules, overrides = select(RoutingRule), select(RoutingStreetRule)
     if categories is not None:
         rules = rules.where(RoutingRule.category.in_(categories))
-        overrides = overrides.where(RoutingStreetRule.category.in_(categories))
-        if street_id is None:
-            overrides = None
-        else:
-            overrides = overrides.where(RoutingStreetRule.street_id == street_id)
+        overrides = overrides.where(RoutingStreetRule.category.in_(categories),
+                                    RoutingStreetRule.street_id == street_id)
     county = {rule.category: rule.department for rule in db.session.scalars(rules)}
-    streets = {} if overrides is None or not county else {
-        (rule.category, rule.street_id): rule.department for rule in db.session.scalars(overrides)}
+    streets = {(rule.category, rule.street_id): rule.department
+               for rule in db.session.scalars(overrides)} if county else {}
     return RoutingTable(county, streets)
 
 
