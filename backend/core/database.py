@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import scoped_session
+
+log = logging.getLogger(__name__)
 
 
 def tune_engine(engine) -> None:
@@ -18,7 +21,8 @@ def tune_engine(engine) -> None:
 def engine_options(url: str) -> dict:
     """SQLAlchemy engine options for a database URL."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        # The driver's timeout is SQLite's busy_timeout for the connection's first statements (the pragmas).
+        return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     # No pre-ping on every checkout (a round trip per request): _ping_idle_connections pings only
     # connections that sat unused long enough for the server or a firewall to have dropped them.
     return {"pool_size": 10, "max_overflow": 20}
@@ -57,32 +61,70 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        # WAL lets the worker read while the web process writes; SQLite leaves FKs off by default.
+        # WAL lets readers go on while one connection writes; SQLite leaves FKs off by default.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
-        # pysqlite's own transaction handling skips BEGIN before SAVEPOINT, so releasing a savepoint
-        # committed for real; SQLAlchemy emits BEGIN itself instead (its documented recipe).
+        # The driver's own transaction handling is off: the write policy below decides when to BEGIN.
         dbapi_connection.isolation_level = None
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_write(_connection, cursor, statement, _parameters, context, _executemany):
+        if not cursor.connection.in_transaction and _writes(statement, context):
+            begin_immediate(cursor)
 
 
-WRITE_LOCK_OPTION = "zj_sqlite_write_lock"
+# The write policy on SQLite, for every connection of the app (web, worker, CLI, migrations):
+#
+# - Reads outside a write run in autocommit mode: each statement sees the latest committed data (as
+#   PostgreSQL's READ COMMITTED does) and holds no lock once it is done, so readers never queue.
+# - A transaction begins at its first write — an INSERT/UPDATE/DELETE/DDL, a SAVEPOINT or a SELECT … FOR
+#   UPDATE — with BEGIN IMMEDIATE: it takes the database's write lock before anything else, waiting up to
+#   busy_timeout for the writer ahead of it, and keeps it until COMMIT or ROLLBACK.
+#
+# SQLite's "database is locked" came from deferred transactions that read and then wanted to write:
+# such an upgrade fails at once, busy_timeout or not, when another connection wrote in between. With the
+# write lock taken at the start of every write transaction, writers wait for each other instead. The
+# price is that writers are serialised, which SQLite does anyway: write transactions must stay short
+# (no network call between a write and its commit).
+BUSY_TIMEOUT_MS = 10_000
+BEGIN_ATTEMPTS = 3
+_READS = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES")
 
 
-def begin_for_write(session) -> None:
-    """On SQLite, starts the session's transaction holding the write lock (if none is open yet); elsewhere
-    nothing.
+def _writes(statement: str, context) -> bool:
+    """Whether a statement needs the write lock: anything but a plain read (a locking read does)."""
+    element = getattr(getattr(context, "compiled", None), "statement", None)
+    if getattr(element, "is_select", False):
+        # SQLite's SQL has no FOR UPDATE: the statement object still says the caller means to write.
+        return element._for_update_arg is not None
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    return not statement.lstrip().upper().startswith(_READS)
 
-    A SQLite transaction that reads and then writes fails at once if another connection committed in
-    between ("database is locked"); taken up front, the lock makes it wait for other writers instead.
+
+def begin_immediate(cursor) -> None:
+    """Begins a write transaction on a SQLite connection (BEGIN IMMEDIATE), the one retry for a lock error.
+
+    busy_timeout already makes BEGIN IMMEDIATE wait for the writer ahead; it gives up only when that
+    writer held the lock longer than the timeout. Nothing has happened in the transaction yet, so
+    beginning again is always safe.
     """
-    session = session.registry() if isinstance(session, scoped_session) else session
-    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={WRITE_LOCK_OPTION: True})
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_lock_error(exc) or attempt == BEGIN_ATTEMPTS - 1:
+                raise
+            log.warning("SQLite write lock still taken after %s ms, waiting again", BUSY_TIMEOUT_MS)
+            time.sleep(0.05 * (attempt + 1))
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether an exception (the driver's, or SQLAlchemy's wrapping it) is SQLite's "database is locked"."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import OperationalError
 
 from backend.core.models import utcnow
 from backend.extensions import db
@@ -83,25 +81,11 @@ def claim(limit: int) -> list[int]:
 
 
 def _write(statement, *, returning: bool = False) -> list:
-    """Runs one write statement in its own transaction and commits; returns the rows it returned.
-
-    SQLite refuses to turn a read transaction into a write one after another connection wrote
-    ("database is locked" despite busy_timeout), so a write starts a fresh transaction and is
-    retried when it loses that race.
-    """
-    sqlite = db.engine.dialect.name == "sqlite"
-    for attempt in range(5):
-        try:
-            result = db.session.execute(statement)
-            rows = list(result.scalars()) if returning else []
-            db.session.commit()
-            return rows
-        except OperationalError:
-            db.session.rollback()
-            if not sqlite or attempt == 4:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    return []
+    """Runs one write statement in its own transaction and commits; returns the rows it returned."""
+    result = db.session.execute(statement)
+    rows = list(result.scalars()) if returning else []
+    db.session.commit()
+    return rows
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -146,10 +130,6 @@ def _claimed(ids: list[int]) -> list[OutboxMessage]:
 
 
 def _mark(message_id: int, **values) -> None:
-    if db.engine.dialect.name == "sqlite":
-        # SQLite cannot turn the delivery's read transaction into a write one after another connection
-        # wrote: the outcome is written in a fresh transaction.
-        db.session.rollback()
     _write(
         update(OutboxMessage).where(OutboxMessage.id == message_id)
         .values(locked_until=None, updated_at=utcnow(), **values)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import select
 
-from backend.core.database import begin_for_write
 from backend.core.models import utcnow
 from backend.extensions import db
 from backend.outbox import service as outbox
@@ -98,7 +97,6 @@ def route(petition_ids: list[int]) -> int:
 def _route_batch(suggestions: dict[int, routing.Suggestion]) -> int:
     # Lock what is still unrouted (SKIP LOCKED: a row someone is acting on is left for the next run), then
     # dispatch with one flush and one commit for the batch.
-    begin_for_write(db.session)
     petitions = db.session.scalars(select(Petition).where(Petition.id.in_(list(suggestions)), _UNROUTED)
                                    .order_by(Petition.id).with_for_update(of=Petition, skip_locked=True)).all()
     applied = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Integer, bindparam, cast, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from backend.calendar.service import local_date
 from backend.core.models import utcnow
@@ -27,7 +26,6 @@ from backend.petitions.models import Petition, PetitionCounter, PetitionPhoto, P
 HASHED_FIELDS = ("type", "content", "street", "community", "address", "latitude", "longitude",
                  "contact_consent", "urgency")
 PLACES_CACHE_SECONDS = 300.0
-SQLITE_LOCK_RETRIES = 20
 _places: dict[str, tuple[float, dict]] = {}
 _places_lock = threading.Lock()
 
@@ -180,7 +178,7 @@ def submit(*, resident, data: dict, uploads: list, idempotency_key: str | None,
         raise invalid("content", reason)
     stored = photo_store.store(uploads)
     try:
-        filed = _insert_with_retry(resident.id, data, stored, street_id, community_id, idempotency_key,
+        filed = _file(resident.id, data, stored, street_id, community_id, idempotency_key,
                                    fingerprint, source)
     except Exception:
         db.session.rollback()
@@ -196,24 +194,13 @@ def submit(*, resident, data: dict, uploads: list, idempotency_key: str | None,
     return filed, True
 
 
-def _insert_with_retry(*args) -> Filed | None:
-    # SQLite answers "database is locked" at once when concurrent deferred transactions both want to
-    # write; the loser simply tries again (PostgreSQL waits on the row lock instead and never gets here).
-    for attempt in range(SQLITE_LOCK_RETRIES):
-        try:
-            filed = _insert(*args)
-            if filed is None:
-                db.session.rollback()  # nothing was written but, on SQLite, the day's counter
-            else:
-                db.session.commit()
-            return filed
-        except OperationalError as exc:
-            db.session.rollback()
-            locked = "database is locked" in str(exc.orig)
-            if not locked or attempt == SQLITE_LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1) + random.random() * 0.05)
-    raise AssertionError("unreachable")
+def _file(*args) -> Filed | None:
+    filed = _insert(*args)
+    if filed is None:
+        db.session.rollback()  # nothing was written but, on SQLite, the day's counter
+    else:
+        db.session.commit()
+    return filed
 
 
 _PETITIONS, _TRANSITIONS, _PHOTOS = Petition.__table__, PetitionTransition.__table__, PetitionPhoto.__table__
