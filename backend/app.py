@@ -46,6 +46,7 @@ COMMANDS = (
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
+    "backend.core.ratelimit",
     "backend.directory.models",
     "backend.catalog.models",
     "backend.residents.models",

@@ -90,25 +90,33 @@ def demo_accounts_present() -> bool:
 
 
 class LoginThrottled(Exception):
-    """Too many failed sign-ins for this username from this address."""
+    """Too many failed sign-ins: the account is locked (account=True) or this address is."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, *, account: bool):
         super().__init__(retry_after)
         self.retry_after = retry_after
+        self.account = account
 
 
 def sign_in(*, username: str, password: str, client_ip: str, max_failures: int, window: int) -> Staff | None:
-    """Checks credentials under a failure limit per username and per address; commits the login time."""
+    """Checks credentials under a failure limit per account (a lockout of `window` seconds after the last
+    allowed failure) and per address; commits the login time."""
     from backend.core import ratelimit
 
-    idents = (f"user:{username.lower()}", f"ip:{client_ip}")
-    if any(ratelimit.count("login", ident) >= limit for ident, limit in zip(idents, (max_failures, max_failures * 4), strict=False)):
-        raise LoginThrottled(window)
+    account, address = f"user:{username.lower()}", f"ip:{client_ip}"
+    # The attempt is counted before the password is checked: concurrent guesses each get their own number,
+    # so no more than max_failures of them are ever checked (a successful sign-in resets the count).
+    attempt = ratelimit.hit("login", account, window)
+    if attempt > max_failures:
+        raise LoginThrottled(ratelimit.peek("login", account).seconds_left or window, account=True)
+    by_address = ratelimit.peek("login", address)
+    if by_address.count >= max_failures * 4:
+        raise LoginThrottled(by_address.seconds_left or window, account=False)
     staff = authenticate(username=username, password=password)
     if staff is None:
-        for ident in idents:
-            ratelimit.hit("login", ident, window)
+        if attempt == max_failures:
+            ratelimit.extend("login", account, window)
+        ratelimit.hit("login", address, window)
         return None
-    ratelimit.reset("login", idents[0])
-    db.session.commit()
+    ratelimit.reset("login", account)  # commits the login time too
     return staff

@@ -1,5 +1,7 @@
 """Staff sign-in and directory reads under /api/v1."""
 
+import math
+
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -25,8 +27,10 @@ class Token(MethodView):
                 max_failures=settings.login_max_failures, window=settings.login_window_seconds,
             )
         except service.LoginThrottled as exc:
-            abort(429, message=f"登录失败次数过多，请 {exc.retry_after // 60 or 1} 分钟后再试",
-                  headers={"Retry-After": str(exc.retry_after)})
+            minutes = math.ceil(exc.retry_after / 60)
+            message = (f"登录失败次数过多，账号已锁定 {minutes} 分钟，请稍后再试" if exc.account
+                       else f"登录失败次数过多，请 {minutes} 分钟后再试")
+            abort(429, message=message, headers={"Retry-After": str(exc.retry_after)})
         if staff is None:
             abort(401, message="用户名或密码错误")
         token, ttl = issue_token("staff", staff.id, staff.token_version)

@@ -41,7 +41,7 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(client):
         assert _login(client, "editor", "bad").status_code == 401
     response = _login(client, "editor")
     assert response.status_code == 429
-    assert "分钟后再试" in response.get_json()["message"]
+    assert response.get_json()["message"] == "登录失败次数过多，账号已锁定 5 分钟，请稍后再试"
     assert int(response.headers["Retry-After"]) > 0
 
 
