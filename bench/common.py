@@ -65,11 +65,11 @@ def prepare_database(env: dict) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict, port: int, workers: int = 2, threads: int = 4, app: str = "wsgi:app"):
-    """Runs gunicorn on loopback until the block ends."""
+def gunicorn(env: dict, port: int, workers: int = 2, threads: int = 4, app: str = "wsgi:app", args: tuple = ()):
+    """Runs gunicorn on loopback until the block ends (`args`: more command-line options)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *args, app],
         cwd=ROOT, env=env,
     )
     try:
