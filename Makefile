@@ -44,8 +44,16 @@ test: venv bot-model
 	$(MAKE) test-backend
 	$(MAKE) test-bot
 
+# The backend suite on the configured DATABASE_URL/REDIS_URL (CI: PostgreSQL + Redis), then again on the
+# embedded default (SQLite with in-process fallbacks), which must not break unseen; with nothing
+# configured, the SQLite pass alone.
 test-backend: venv
-	$(BIN)/pytest
+	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
+	  echo "== backend suite on DATABASE_URL=$${DATABASE_URL:-(SQLite)} REDIS_URL=$${REDIS_URL:-(none)}"; \
+	  $(BIN)/pytest; \
+	fi
+	@echo "== backend suite on SQLite, without Redis"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
 
 test-bot: bot-venv
 	$(MAKE) -C bot test
