@@ -1,4 +1,4 @@
-"""How the app talks to its database: pool options and per-dialect connection set-up."""
+"""How the app talks to its database: pool options, per-dialect connection set-up and SQLite's write policy."""
 
 from __future__ import annotations
 
