@@ -11,7 +11,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import seed
-from backend.core import database, errors
+from backend.core import database, edge, errors
 from backend.core.masking import install_log_masking
 from backend.core.models import render_item
 from backend.extensions import api, db, migrate, redis_store
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         # proxy) would let a client forge its address past the per-address sign-in limits.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.json.ensure_ascii = False
+    # Before any route is added: the bounded `int` converter must be the one every rule compiles with.
+    edge.init_app(app)
     for module in MODEL_MODULES:
         import_module(module)
     db.init_app(app)

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from backend.analytics import service
 from backend.core.security import require_staff
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import PeriodArgs
 from backend.directory.schemas import DepartmentRefSchema
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics", description="统计分析")
 
 
-class MetricsArgs(Schema):
+class MetricsArgs(PeriodArgs):
     group_by = fields.String(load_default="department", validate=validate.OneOf(tuple(service.GROUPS)))
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
-
-    @validates_schema
-    def check_period(self, data, **kwargs):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("开始日期不能晚于结束日期", field_name="from")
 
 
 class MetricsSchema(Schema):

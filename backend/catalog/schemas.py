@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from backend.catalog.models import AUDIENCES, STATUSES, THEMES
 from backend.catalog.search import MAX_QUERY_LENGTH
-from backend.core.validation import PageArgs  # also installs the Chinese messages before any field exists
+from backend.core.validation import Integer, PageArgs, Text  # also installs the Chinese messages first
 from backend.directory.schemas import DepartmentRefSchema
 
 MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")
@@ -14,17 +14,9 @@ MAX_DAYS = 3650
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$"
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("不能为空白")
-
-
-def _text(max_length: int, *, required: bool = False, **kwargs) -> fields.String:
-    """A string field of bounded length; required ones must not be blank."""
-    validators = [validate.Length(min=1 if required else 0, max=max_length)]
-    if required:
-        validators.append(_not_blank)
-    return fields.String(required=required, validate=validators, **kwargs)
+def _text(max_length: int, *, required: bool = False, **kwargs) -> Text:
+    """A text field of bounded length; required ones must not be blank."""
+    return Text(required=required, validate=validate.Length(min=1 if required else 0, max=max_length), **kwargs)
 
 
 def _list(inner: fields.Field, max_items: int) -> fields.List:
@@ -41,7 +33,7 @@ def _department_exists(code: str) -> None:
 class MaterialSchema(Schema):
     name = _text(128, required=True)
     form = fields.String(load_default="原件", validate=validate.OneOf(MATERIAL_FORMS))
-    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=999))
+    count = Integer(load_default=1, validate=validate.Range(min=1, max=999))
     notes = _text(500, load_default="")
 
 
@@ -68,7 +60,7 @@ class ItemWriteSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
         CODE_PATTERN, error="事项编码只能包含字母、数字、- 和 _，最长 32 位"))
     name = _text(128, required=True)
-    department = fields.String(required=True, validate=[validate.Length(min=1, max=64), _department_exists])
+    department = Text(required=True, validate=[validate.Length(min=1, max=64), _department_exists])
     audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
     themes = _list(fields.String(validate=validate.OneOf(THEMES)), len(THEMES))
     summary = _text(2000, required=True)
@@ -77,9 +69,9 @@ class ItemWriteSchema(Schema):
     conditions = _list(_text(500, required=True), 50)
     materials = _list(fields.Nested(MaterialSchema), 100)
     steps = _list(fields.Nested(StepSchema), 50)
-    legal_time_limit_days = fields.Integer(load_default=None, allow_none=True,
-                                           validate=validate.Range(min=0, max=MAX_DAYS))
-    promised_time_limit_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_DAYS))
+    legal_time_limit_days = Integer(load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=MAX_DAYS))
+    promised_time_limit_days = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_DAYS))
     fee = _text(255, load_default="不收费")
     places = _list(fields.Nested(PlaceSchema), 50)
     online_url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"},
@@ -110,7 +102,7 @@ class SearchArgs(PageArgs):
     q = fields.String(load_default=None, validate=validate.Length(
         max=MAX_QUERY_LENGTH, error=f"搜索内容过长（最多 {MAX_QUERY_LENGTH} 个字）"))
     theme = fields.String(load_default=None, validate=validate.OneOf(THEMES))
-    department = fields.String(load_default=None, validate=[validate.Length(max=64), _department_exists])
+    department = Text(load_default=None, validate=[validate.Length(max=64), _department_exists])
     audience = fields.String(load_default=None, validate=validate.OneOf(AUDIENCES))
 
 

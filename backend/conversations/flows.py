@@ -9,7 +9,6 @@ import time
 from flask import after_this_request, current_app, has_request_context
 
 from backend.conversations import service
-from backend.core.masking import mask_text
 from backend.core.models import utcnow
 from integrations.rasa import RasaUnavailable, get_client
 
@@ -39,7 +38,7 @@ def chat(*, resident_id: int, text: str) -> dict:
     else:
         replies, outcome, understanding = _ask_bot(sender_id, clean)
     log_turn_after_response(service.turn_row(
-        conversation_id=conversation_id, text=mask_text(clean), replies=replies, outcome=outcome,
+        conversation_id=conversation_id, text=clean, replies=replies, outcome=outcome,
         latency_ms=int((time.perf_counter() - started) * 1000), understanding=understanding, created_at=utcnow(),
     ))
     body = {"replies": replies}

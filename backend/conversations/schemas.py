@@ -2,12 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import PageArgs
+from backend.core.validation import PageArgs, Text
 
 
 class ChatRequestSchema(Schema):
     # Empty text is allowed: the bot answers with a prompt instead of an error.
-    text = fields.String(required=True, validate=validate.Length(max=5000))
+    # Blank text is allowed: the bot answers it with a prompt.
+    text = Text(required=True, blank_ok=True, validate=validate.Length(max=5000))
 
 
 class CardSchema(Schema):
@@ -38,8 +39,8 @@ class ChatResponseSchema(Schema):
 
 
 class HandoffRequestSchema(Schema):
-    sender_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    reason = fields.String(load_default="转人工", validate=validate.Length(max=255))
+    sender_id = Text(required=True, validate=validate.Length(min=1, max=64))
+    reason = Text(load_default="转人工", validate=validate.Length(max=255))
 
 
 class ConversationArgs(PageArgs):

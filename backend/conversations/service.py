@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.conversations.models import ChatTurn, Conversation
+from backend.core.masking import mask_data, mask_text
 from backend.core.models import utcnow
 from backend.extensions import db
 
@@ -46,7 +47,7 @@ def open_conversation(*, resident_id: int) -> tuple[int, str]:
 
 def turn_row(*, conversation_id: int, text: str, replies: list[dict], outcome: str, latency_ms: int,
              created_at: datetime, understanding: dict | None = None) -> dict:
-    """The chat_turns row of one turn; text must already be masked."""
+    """The chat_turns row of one turn (record_turn masks it)."""
     understanding = understanding or {}
     return {
         "conversation_id": conversation_id, "text": text, "replies": replies, "outcome": outcome,
@@ -58,8 +59,13 @@ def turn_row(*, conversation_id: int, text: str, replies: list[dict], outcome: s
     }
 
 
+# What a turn stores that came from the resident or repeats them: trainers see these, personal data masked.
+MASKED_TURN_FIELDS = ("text", "replies", "entities", "response_selector")
+
+
 def record_turn(row: dict) -> None:
-    """Stores one turn (a turn_row) and counts it on its conversation: two statements, one commit."""
+    """Stores one turn (a turn_row), personal data masked, and counts it on its conversation: one commit."""
+    row = {**row, **{key: mask_data(row[key]) for key in MASKED_TURN_FIELDS if key in row}}
     db.session.execute(insert(ChatTurn), row)
     db.session.execute(_COUNT_TURN, {"conversation_id": row["conversation_id"], "said_at": row["created_at"]})
     db.session.commit()
@@ -71,7 +77,7 @@ def request_handoff(*, sender_id: str, reason: str) -> Conversation | None:
     if conversation is None:
         return None
     conversation.handoff_requested_at = utcnow()
-    conversation.handoff_reason = reason[:255]
+    conversation.handoff_reason = mask_text(reason)[:255]
     db.session.commit()
     return conversation
 

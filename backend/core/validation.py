@@ -1,8 +1,12 @@
-"""Chinese messages for marshmallow's built-in validation errors, and shared field helpers."""
+"""Chinese messages for marshmallow's built-in validation errors, and the shared input fields (Text, Integer, Date)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import math
+import unicodedata
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 FIELD_MESSAGES = {
     "required": "此项为必填项",
@@ -51,8 +55,99 @@ def install_chinese_messages() -> None:
 install_chinese_messages()
 
 
+# The largest value a BIGINT column (and SQLite's INTEGER) holds; ids and counts beyond it cannot exist.
+INT64_MAX = 2**63 - 1
+# Tab, line feed and carriage return are ordinary in text; every other control character is refused.
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def text_problem(value: str, *, blank_ok: bool = True) -> str | None:
+    """Why a piece of text cannot be stored (control character, lone surrogate, nothing visible), or None."""
+    visible = False
+    invisible = False
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in ALLOWED_CONTROLS:
+            return "不能包含控制字符（如 NUL）"
+        if category == "Cs":
+            return "包含无效的字符编码"
+        if category == "Cf":  # zero-width space and joiners, BOM, direction marks
+            invisible = True
+        elif not char.isspace():
+            visible = True
+    if not value or visible:
+        return None
+    if invisible:
+        return "不能只包含不可见字符"
+    return None if blank_ok else "不能只包含空白"
+
+
+class Text(fields.String):
+    """Free text from a person: no control characters, and not only blanks or invisible characters.
+
+    blank_ok (default: when not required) lets whitespace-only text through; strip trims it first.
+    """
+
+    def __init__(self, *, strip: bool = False, blank_ok: bool | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.strip = strip
+        self.blank_ok = (not self.required) if blank_ok is None else blank_ok
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.strip:
+            text = text.strip()
+        problem = text_problem(text, blank_ok=self.blank_ok)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+
+class Integer(fields.Integer):
+    """An integer that fits a BIGINT column; a number with a fraction is refused, not truncated."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        number = super()._validated(value)
+        if not -INT64_MAX - 1 <= number <= INT64_MAX:
+            raise self.make_error("too_large", input=value)
+        return number
+
+
+# Dates before the service existed or far in the future are typing mistakes (and overflow date arithmetic).
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+
+
+def _sane_date(value: date) -> None:
+    # A plain function, not validate.Range: apispec would put date objects into the OpenAPI document.
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValidationError(f"日期应在 {MIN_DATE.isoformat()} 到 {MAX_DATE.isoformat()} 之间")
+
+
+class Date(fields.Date):
+    """A calendar date between MIN_DATE and MAX_DATE."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(_sane_date)
+
+
+class PeriodArgs(Schema):
+    """from/to query arguments: sane dates, from not after to."""
+
+    date_from = Date(data_key="from", load_default=None)
+    date_to = Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def check_period(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("开始日期不能晚于结束日期", field_name="from")
+
+
 class PageArgs(Schema):
     """page/limit query arguments shared by list endpoints."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    limit = Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import Text
 
 
 class DepartmentRefSchema(Schema):
@@ -37,8 +37,8 @@ class StreetListSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, validate=validate.Length(min=1, max=128))
 
 
 class TokenSchema(Schema):

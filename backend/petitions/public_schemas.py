@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import PageArgs
+from backend.core.validation import Integer, PageArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions import timeline as history
@@ -77,17 +77,17 @@ class PetitionPublicSchema(PetitionPublicListItemSchema):
 
 
 class PetitionRateSchema(Schema):
-    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    score = Integer(required=True, validate=validate.Range(min=1, max=5))
     resolved = fields.Boolean(required=True)
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    comment = Text(load_default="", validate=validate.Length(max=500))
 
 
 class PetitionReasonSchema(Schema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class PetitionReopenSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+    reason = Text(required=True, validate=validate.Length(min=2, max=500))
 
 
 class MyPetitionsArgs(PageArgs):

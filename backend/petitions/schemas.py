@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from backend.core.validation import PageArgs
+from backend.core.validation import Integer, PageArgs, PeriodArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions.models import TYPES, URGENCIES
@@ -24,10 +24,10 @@ class _Stripped(Schema):
 
 class PetitionCreateSchema(_Stripped):
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    content = fields.String(required=True, validate=validate.Length(*CONTENT_LENGTH))
-    street = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    community = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    address = fields.String(load_default="", validate=validate.Length(max=200))
+    content = Text(required=True, validate=validate.Length(*CONTENT_LENGTH))
+    street = Text(required=True, validate=validate.Length(min=1, max=32))
+    community = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    address = Text(load_default="", validate=validate.Length(max=200))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
     contact_consent = fields.Boolean(load_default=False)
@@ -58,31 +58,29 @@ class PetitionTransitionRequestSchema(_Stripped):
         unknown = EXCLUDE
 
     action = fields.String(required=True, validate=validate.OneOf(states.STAFF_ACTIONS))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    department = fields.String(validate=validate.Length(max=64))
-    days = fields.Integer()
-    content = fields.String(validate=validate.Length(max=2000))
-    target = fields.String(validate=validate.Length(max=20))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    department = Text(validate=validate.Length(max=64))
+    days = Integer()
+    content = Text(validate=validate.Length(max=2000))
+    target = Text(validate=validate.Length(max=20))
 
 
 class PetitionReplyCreateSchema(Schema):
-    content = fields.String(required=True, validate=validate.Length(min=5, max=2000))
+    content = Text(required=True, validate=validate.Length(min=5, max=2000))
 
 
 class PetitionNoteCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    body = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class PetitionStaffListArgs(PageArgs):
+class PetitionStaffListArgs(PageArgs, PeriodArgs):
     status = fields.String(validate=validate.OneOf(states.STATES))
     queue = fields.String(validate=validate.OneOf(("manual",)))
-    department = fields.String(validate=validate.Length(max=64))
-    street = fields.String(validate=validate.Length(max=32))
+    department = Text(validate=validate.Length(max=64))
+    street = Text(validate=validate.Length(max=32))
     type = fields.String(validate=validate.OneOf(TYPES))
     overdue = fields.Boolean()
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-    q = fields.String(validate=validate.Length(max=100))
+    q = Text(validate=validate.Length(max=100))
 
 
 class PetitionTransitionStaffSchema(Schema):

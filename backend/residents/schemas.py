@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import Text
 from backend.directory.schemas import (
     PlaceRefSchema,
     TokenSchema,  # noqa: F401  (same token shape for residents)
@@ -20,7 +20,7 @@ def _mobile_or_empty(value: str) -> None:
 
 
 class LoginRequestSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=128),
+    code = Text(required=True, validate=validate.Length(min=1, max=128),
                          metadata={"description": "wx.login() 返回的临时登录凭证"})
 
 
@@ -38,16 +38,11 @@ class ResidentPublicSchema(Schema):
         return mask_phone(resident)
 
 
-class _Stripped(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
 class ProfileUpdateSchema(Schema):
-    nickname = _Stripped(validate=validate.Length(max=32))
-    phone = _Stripped(allow_none=True, validate=_mobile_or_empty)
-    street_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=32))
-    community_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    nickname = Text(strip=True, validate=validate.Length(max=32))
+    phone = Text(strip=True, allow_none=True, validate=_mobile_or_empty)
+    street_code = Text(allow_none=True, validate=validate.Length(min=1, max=32))
+    community_code = Text(allow_none=True, validate=validate.Length(min=1, max=64))
 
     @validates_schema
     def not_empty(self, data, **kwargs):

@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 
 
 class RoutingSuggestRequestSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    text = Text(required=True, validate=validate.Length(min=1, max=1000))
+    street = Text(load_default=None, allow_none=True, validate=validate.Length(max=32))
 
 
 class RoutingAlternativeSchema(Schema):
@@ -45,9 +45,9 @@ class RoutingRuleListSchema(Schema):
 
 
 class RoutingRuleUpdateSchema(Schema):
-    department = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    street = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
+    department = Text(required=True, validate=validate.Length(min=1, max=64))
+    street = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
 
 
 class RoutingOverrideDeleteArgs(Schema):
-    street = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    street = Text(required=True, validate=validate.Length(min=1, max=32))
