@@ -18,7 +18,7 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
     UnprocessableEntity,
 )
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
 from backend.core.validation import INT64_MAX, text_problem
 
@@ -43,9 +43,22 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class TextSegmentConverter(UnicodeConverter):
+    """`<code>`/`<string:…>` in a path: a segment with control or only invisible characters matches no route (404).
+
+    Such a segment is no code of ours, and PostgreSQL refuses a NUL in a query parameter with an error.
+    """
+
+    def to_python(self, value: str) -> str:
+        if text_problem(value):
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask) -> None:
-    """Installs the bounded `int` converter (before any route exists) and the request checks."""
-    app.url_map.converters["int"] = BoundedIntConverter
+    """Installs the bounded path converters (before any route exists) and the request checks."""
+    app.url_map.converters.update(int=BoundedIntConverter, string=TextSegmentConverter,
+                                  default=TextSegmentConverter)
     app.before_request(check_request)
 
 
