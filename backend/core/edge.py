@@ -20,7 +20,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
-from backend.core.validation import INT64_MAX, text_problem
+from backend.core.validation import INT_MAX, text_problem
 
 # Path plus query string, in bytes. gunicorn refuses longer request lines itself (limit_request_line in
 # gunicorn.conf.py, 8190) with an HTML 400; up to there the client gets our JSON 414.
@@ -29,16 +29,16 @@ MAX_URL_BYTES = 4096
 MAX_JSON_BYTES = 256 * 1024
 # Our deepest schema nests three levels; 32 leaves room and stops recursion attacks long before the stack.
 MAX_JSON_DEPTH = 32
-# Any integer a BIGINT can hold has at most 19 digits; longer literals are refused before a parser sees them.
+# No 64-bit integer has more than 19 digits; longer literals are refused before a parser sees them.
 MAX_INT_DIGITS = 20
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in a path: 1..2⁶³-1, the range of our ids; anything else matches no route (404)."""
+    """`<int:…>` in a path: 1..2³¹-1, the range of our ids; anything else matches no route (404)."""
 
-    regex = r"\d{1,19}"
+    regex = r"\d{1,10}"
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = INT64_MAX,  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = INT_MAX,  # noqa: A002
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

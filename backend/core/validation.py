@@ -55,8 +55,8 @@ def install_chinese_messages() -> None:
 install_chinese_messages()
 
 
-# The largest value a BIGINT column (and SQLite's INTEGER) holds; ids and counts beyond it cannot exist.
-INT64_MAX = 2**63 - 1
+# The largest value our INTEGER columns hold (32 bits in PostgreSQL): ids and counts beyond it cannot exist.
+INT_MAX = 2**31 - 1
 # Tab, line feed and carriage return are ordinary in text; every other control character is refused.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -104,13 +104,13 @@ class Text(fields.String):
 
 
 class Integer(fields.Integer):
-    """An integer that fits a BIGINT column; a number with a fraction is refused, not truncated."""
+    """An integer that fits an INTEGER column; a number with a fraction is refused, not truncated."""
 
     def _validated(self, value):
         if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
             raise self.make_error("invalid", input=value)
         number = super()._validated(value)
-        if not -INT64_MAX - 1 <= number <= INT64_MAX:
+        if not -INT_MAX - 1 <= number <= INT_MAX:
             raise self.make_error("too_large", input=value)
         return number
 

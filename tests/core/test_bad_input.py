@@ -124,12 +124,14 @@ FIELD_CASES = [
     ("POST", "/api/v1/auth/token", {"username": "\u200b", "password": "x"}, None, 422, "username"),
     ("POST", "/api/v1/auth/token", {"username": "admin", "password": 2**70}, None, 422, "password"),
     ("POST", "/api/mp/petitions/1/rating", {"score": 2**63, "resolved": True}, None, 422, "score"),
+    ("POST", "/api/mp/petitions/1/rating", {"score": 2**31, "resolved": True}, None, 422, "score"),
     ("POST", "/api/mp/petitions/1/rating", {"score": 4.5, "resolved": True}, None, 422, "score"),
     ("POST", "/api/mp/petitions/1/rating", {"score": 1e400, "resolved": True}, None, 422, "score"),
     ("POST", "/api/mp/petitions/1/rating", {"score": 5, "resolved": True, "comment": "\u200b"}, None, 422, "comment"),
     ("POST", "/api/mp/petitions/1/reopen", {"reason": "\u200b\u200b\u200b"}, None, 422, "reason"),
     ("POST", "/api/v1/petitions/1/transitions", {"action": "request_extension", "days": 2.5}, None, 422, "days"),
     ("POST", "/api/v1/petitions/1/transitions", {"action": "request_extension", "days": 2**63}, None, 422, "days"),
+    ("POST", "/api/v1/petitions/1/transitions", {"action": "request_extension", "days": 2**31}, None, 422, "days"),
     ("POST", "/api/v1/petitions/1/transitions", {"action": "request_extension", "days": -(2**63) - 1}, None, 422,
      "days"),
     ("POST", "/api/v1/petitions/1/notes", {"body": "\u200b"}, None, 422, "body"),
@@ -148,6 +150,7 @@ FIELD_CASES = [
     ("GET", "/api/v1/petitions", None, {"page": "1.5"}, 422, "page"),
     ("GET", "/api/v1/petitions", None, {"page": BIG[:4000]}, 422, "page"),
     ("GET", "/api/v1/petitions", None, {"limit": str(2**64)}, 422, "limit"),
+    ("GET", "/api/v1/conversations", None, {"page": str(2**31)}, 422, "page"),
     ("GET", "/api/v1/analytics/petitions", None, {"to": "9999-12-31"}, 422, "to"),
     ("GET", "/api/v1/analytics/petitions", None, {"from": "0001-01-01"}, 422, "from"),
     ("GET", "/api/v1/analytics/petitions", None, {"from": "2026-05-01", "to": "2026-01-01"}, 422, "from"),
@@ -173,7 +176,7 @@ def test_multipart_text_is_checked_like_json(client, who, unchanged):
 
 
 @pytest.mark.parametrize("method, rule", ID_ROUTES)
-@pytest.mark.parametrize("value", ["0", str(2**63), str(2**64), BIG[:2000]])
+@pytest.mark.parametrize("value", ["0", str(2**31), str(2**63), str(2**64), BIG[:2000]])
 def test_ids_out_of_range_are_404(client, who, unchanged, method, rule, value):
     path = _path(rule, value)
     assert_error(client.open(path, method=method, json={}, headers=who(path)), 404)
@@ -186,7 +189,7 @@ def test_control_characters_in_path_segments_are_404(client, who, unchanged, met
 
 
 def test_the_largest_id_is_just_not_found(client, who):
-    path = f"/api/v1/petitions/{2**63 - 1}"
+    path = f"/api/v1/petitions/{2**31 - 1}"
     assert_error(client.get(path, headers=who(path)), 404)
 
 
@@ -199,3 +202,42 @@ def test_every_http_error_is_json(client, who):
     path = "/api/mp/petitions"
     assert_error(client.post(path, data=b"x" * (edge.MAX_JSON_BYTES + 1), headers=who(path),
                              content_type="application/json"), 413)
+
+
+def test_under_gunicorn_long_urls_and_deep_bodies_get_json(base_app, test_env):
+    """Through the real server and its gunicorn.conf.py: the request-line limit leaves room for our JSON 414."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    from tests.bot_stack import free_port
+
+    root = Path(__file__).resolve().parents[2]
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=root, env={**os.environ, **test_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        response = requests.get(f"{url}/api/mp/services", params={"q": "长" * 700}, timeout=10)  # 6.3 KB
+        assert response.status_code == 414 and response.headers["Content-Type"] == "application/json"
+        assert CHINESE.search(response.json()["message"])
+        response = requests.post(f"{url}/api/mp/auth/login", data="[" * 10000 + "]" * 10000,
+                                 headers={"Content-Type": "application/json"}, timeout=10)
+        assert response.status_code == 400 and CHINESE.search(response.json()["message"])
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
