@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import date
 
@@ -57,27 +58,25 @@ install_chinese_messages()
 
 # The largest value our INTEGER columns hold (32 bits in PostgreSQL): ids and counts beyond it cannot exist.
 INT_MAX = 2**31 - 1
-# Tab, line feed and carriage return are ordinary in text; every other control character is refused.
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Control characters (Unicode category Cc) other than tab, line feed and carriage return, and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _visible(char: str) -> bool:
+    # Format characters (Cf) are the invisible ones: zero-width space and joiners, BOM, direction marks.
+    return not char.isspace() and unicodedata.category(char) != "Cf"
 
 
 def text_problem(value: str, *, blank_ok: bool = True) -> str | None:
     """Why a piece of text cannot be stored (control character, lone surrogate, nothing visible), or None."""
-    visible = False
-    invisible = False
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cc" and char not in ALLOWED_CONTROLS:
-            return "不能包含控制字符（如 NUL）"
-        if category == "Cs":
-            return "包含无效的字符编码"
-        if category == "Cf":  # zero-width space and joiners, BOM, direction marks
-            invisible = True
-        elif not char.isspace():
-            visible = True
-    if not value or visible:
+    if _CONTROL.search(value):
+        return "不能包含控制字符（如 NUL）"
+    if _SURROGATE.search(value):
+        return "包含无效的字符编码"
+    if not value or any(_visible(char) for char in value):  # stops at the first visible character
         return None
-    if invisible:
+    if not value.isspace():
         return "不能只包含不可见字符"
     return None if blank_ok else "不能只包含空白"
 

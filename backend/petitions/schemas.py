@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
+from backend.core.masking import mask_text
 from backend.core.validation import Integer, PageArgs, PeriodArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
@@ -131,7 +132,8 @@ class PetitionStaffListItemSchema(Schema):
     id = fields.Integer()
     number = fields.String()
     type = fields.String()
-    summary = fields.Function(lambda p: p.content[:60])
+    # Lists are seen by every clerk and supervisor: numbers the resident typed are masked (before cutting).
+    summary = fields.Function(lambda p: mask_text(p.content)[:60])
     status = fields.String()
     status_label = fields.Function(lambda p: states.STAFF_LABELS[p.status])
     urgency = fields.String()

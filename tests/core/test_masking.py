@@ -121,3 +121,16 @@ def test_trainers_never_see_personal_data(app, client, auth):
     with app.app_context():
         stored = db.session.get(type(conversation), conversation.id)
         assert stored.handoff_reason.startswith("居民要求人工：请联系我138****5678")
+
+
+def test_staff_petition_lists_mask_what_residents_typed(app, client, auth):
+    from tests.petitions.conftest import VALID
+
+    _, headers = make_resident(app)
+    content = "小区门口烧烤摊油烟很大，请联系我 +86 138-1234-5678，我住12栋3单元502室"
+    response = client.post("/api/mp/petitions", json={**VALID, "content": content}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    listing = client.get("/api/v1/petitions", query_string={"q": "烧烤"}, headers=auth.staff("dispatcher")).get_json()
+    summaries = [item["summary"] for item in listing["items"] if item["id"] == response.get_json()["id"]]
+    assert summaries == [mask_text(content)[:60]]
+    assert not _survives("13812345678", summaries[0]) and not _survives("12栋3单元502室", summaries[0])
