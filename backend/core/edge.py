@@ -25,7 +25,7 @@ from backend.core.validation import INT_MAX, text_problem
 # Path plus query string, in bytes. gunicorn refuses longer request lines itself (limit_request_line in
 # gunicorn.conf.py, 8190) with an HTML 400; up to there the client gets our JSON 414.
 MAX_URL_BYTES = 4096
-# The largest JSON body (a full catalog item is ~20 KB); uploads are multipart and have their own limit.
+# The largest JSON body: 50 times the largest seeded catalog item (~5 KB); photos are multipart, limited apart.
 MAX_JSON_BYTES = 256 * 1024
 # Our deepest schema nests three levels; 32 leaves room and stops recursion attacks long before the stack.
 MAX_JSON_DEPTH = 32
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
 
 
 def check_request() -> None:
-    """Refuses an over-long URL (414) and an oversized (413), malformed or too deep (400) JSON body."""
+    """Refuses an over-long URL (414); an oversized (413), malformed or too deep (400) or unstorable (422) JSON body."""
     environ = request.environ
     if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_BYTES:
         raise _http(RequestURITooLarge, f"请求地址过长（最多 {MAX_URL_BYTES} 字节），请缩短查询内容")
