@@ -38,11 +38,15 @@ BLUEPRINTS = (
     "backend.routing.views:blp",
     "backend.analytics.views:blp",
     "backend.notifications.views:blp",
+    "backend.officialaccount.views:blp",
+    "backend.open311.views:blp",
+    "backend.open311.views:staff_blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
     "backend.catalog.cli:catalog",
     "backend.petitions.cli:petitions",
+    "backend.open311.cli:open311",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -56,6 +60,8 @@ MODEL_MODULES = (
     "backend.routing.models",
     "backend.petitions.models",
     "backend.notifications.models",
+    "backend.officialaccount.models",
+    "backend.open311.models",
 )
 
 

@@ -3,6 +3,7 @@ Rasa stores derived from DATABASE_URL and REDIS_URL (recomputed on every run).""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -20,6 +21,9 @@ VALUES = {
     "RASA_URL": lambda: "http://127.0.0.1:5005",
     "ACTION_SERVER_URL": lambda: "http://127.0.0.1:5055/webhook",
     "BACKEND_URL": lambda: "http://127.0.0.1:8000",
+    # The official account's server configuration (token: letters and digits; EncodingAESKey: 43 characters).
+    "WECHAT_OA_TOKEN": lambda: "devoa" + secrets.token_hex(12),
+    "WECHAT_OA_AES_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode().rstrip("="),
 }
 DERIVED = ("RASA_TRACKER_DB_URL", "RASA_TRACKER_LOGIN_DB", "RASA_LOCK_REDIS_URL")
 # Rasa creates the tracker database with an unquoted CREATE DATABASE.

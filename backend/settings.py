@@ -89,6 +89,13 @@ class Settings:
     # Our data names (number, status_label…) → the template's keywords (character_string1, phrase2…).
     wechat_template_fields: dict = field(default_factory=dict)
     wechat_timeout: float = 5.0
+    # The official account (公众号): credentials, the server-configuration token and EncodingAESKey.
+    wechat_oa_appid: str = ""
+    wechat_oa_secret: str = ""
+    wechat_oa_token: str = ""
+    wechat_oa_aes_key: str = ""
+    # Seconds a message waits for the bot before it is answered `success` and the reply goes by custom/send.
+    wechat_oa_reply_wait: float = 4.0
     mp_login_max_per_ip: int = 30
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0 = none).
     trusted_proxies: int = 0
@@ -133,6 +140,7 @@ class Settings:
         if not phone_key and not dev_like:
             raise SettingsError("PHONE_ENCRYPTION_KEY must be set in production")
         wechat = _wechat(env, dev_like)
+        official = _official_account(env, dev_like, secret_key)
         database_url = env.get("DATABASE_URL", "") or f"sqlite:///{ROOT / 'var' / 'zhijian.sqlite3'}"
         return cls(
             app_env=app_env,
@@ -150,6 +158,7 @@ class Settings:
             rasa_timeout=_float(env, "RASA_TIMEOUT", 3.0),
             routing_confidence_threshold=_float(env, "ROUTING_CONFIDENCE_THRESHOLD", 0.6),
             **wechat,
+            **official,
             wechat_timeout=_positive(env, "WECHAT_TIMEOUT", 5.0, _float),
             mp_login_max_per_ip=_positive(env, "MP_LOGIN_MAX_PER_IP", 30),
             trusted_proxies=_non_negative(env, "TRUSTED_PROXIES", 0),
@@ -184,6 +193,49 @@ def _wechat(env: dict, dev_like: bool) -> dict:
         "wechat_template_id": template_id or defaults.FAKE_TEMPLATE_ID,
         "wechat_template_fields": _pairs(env, "WECHAT_TEMPLATE_FIELDS", defaults.TEMPLATE_FIELDS),
     }
+
+
+# WeChat waits 5 s for an answer; the request must be answered before that, with time for the network.
+MAX_OA_REPLY_WAIT = 4.5
+
+
+def _official_account(env: dict, dev_like: bool, secret_key: str) -> dict:
+    """The official account's settings; outside production, the fake WeChat server's account and keys derived
+    from SECRET_KEY (`make run` writes random ones into var/dev.env)."""
+    import base64
+    import hashlib
+
+    from integrations.wechat import defaults
+
+    names = ("WECHAT_OA_APPID", "WECHAT_OA_SECRET", "WECHAT_OA_TOKEN", "WECHAT_OA_AES_KEY")
+    appid, secret, token, aes_key = (env.get(name, "") for name in names)
+    if not dev_like and not all((appid, secret, token, aes_key)):
+        raise SettingsError("WECHAT_OA_APPID, WECHAT_OA_SECRET, WECHAT_OA_TOKEN and WECHAT_OA_AES_KEY must be set "
+                            "in production")
+    if not (appid and secret):
+        appid, secret = defaults.FAKE_OA_APPID, defaults.FAKE_OA_SECRET
+    derived = hashlib.sha256(("wechat-oa:" + secret_key).encode()).digest()
+    token = token or "devoa" + derived.hex()[:24]
+    aes_key = aes_key or base64.b64encode(derived).decode().rstrip("=")
+    if len(aes_key) != 43 or not _is_base64(aes_key + "="):
+        raise SettingsError("WECHAT_OA_AES_KEY must be the 43-character EncodingAESKey from the account's settings")
+    if not 3 <= len(token) <= 32 or not (token.isascii() and token.isalnum()):
+        raise SettingsError("WECHAT_OA_TOKEN must be 3–32 letters or digits, as WeChat requires")
+    wait = _float(env, "WECHAT_OA_REPLY_WAIT", 4.0)
+    if not 0 <= wait <= MAX_OA_REPLY_WAIT:
+        raise SettingsError(f"WECHAT_OA_REPLY_WAIT must be between 0 and {MAX_OA_REPLY_WAIT} seconds, got {wait}")
+    return {"wechat_oa_appid": appid, "wechat_oa_secret": secret, "wechat_oa_token": token,
+            "wechat_oa_aes_key": aes_key, "wechat_oa_reply_wait": wait}
+
+
+def _is_base64(value: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.b64decode(value, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _pairs(env: dict, name: str, default: str) -> dict:

@@ -201,18 +201,25 @@ def auth(app) -> Auth:
 def fake_wechat(base_app):
     """A fake WeChat server on a free loopback port that the app's WeChat gateway talks to.
 
-    `.messages()` lists the subscription messages it accepted; see integrations/wechat/fake_server.py.
+    `.messages()` lists the subscription messages it accepted, `.custom_messages()` the official account's
+    customer-service messages; see integrations/wechat/fake_server.py.
     """
     from integrations import wechat
+    from integrations.wechat import official
     from integrations.wechat.fake_server import FakeWeChatServer
 
     with FakeWeChatServer() as server:
         gateway = wechat.WechatpyGateway(appid=server.appid, secret=server.secret, api_base=server.url, timeout=5)
         previous = wechat.use_gateway(base_app, gateway)
+        settings = base_app.config["SETTINGS"]
+        account = official.WechatpyOfficialAccount(appid=settings.wechat_oa_appid, secret=settings.wechat_oa_secret,
+                                                   api_base=server.url, timeout=5)
+        previous_account = official.use_official_account(base_app, account)
         try:
             yield server
         finally:
             wechat.use_gateway(base_app, previous)
+            official.use_official_account(base_app, previous_account)
 
 
 @pytest.fixture

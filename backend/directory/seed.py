@@ -43,7 +43,10 @@ def _upsert(model, key: str, rows: list[dict], **extra) -> dict:
 def load_directory() -> tuple[dict, dict]:
     """Upserts departments, streets and communities from the TSV files."""
     departments = _upsert(Department, "code", read_tsv("departments.tsv"))
-    streets = _upsert(Street, "code", read_tsv("streets.tsv"))
+    streets = _upsert(Street, "code", [
+        {**row, "latitude": float(row["latitude"]), "longitude": float(row["longitude"])}
+        for row in read_tsv("streets.tsv")
+    ])
     communities = read_tsv("communities.tsv")
     _upsert(Community, "code", [
         {"code": row["code"], "name": row["name"], "street_id": streets[row["street"]].id} for row in communities

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +34,45 @@ def list_streets() -> list[Street]:
 def get_street_by_code(*, code: str) -> Street | None:
     """Gets a street by its public code."""
     return db.session.scalar(select(Street).where(Street.code == code))
+
+
+# A location farther than this from every street office is outside the county.
+NEAREST_STREET_MAX_KM = 25.0
+EARTH_RADIUS_KM = 6371.0
+DISTRICT_NAME = "江宁区"
+
+
+def nearest_street(*, latitude: float, longitude: float) -> Street | None:
+    """The street whose office is nearest to a WGS84 position, or None when the position is outside the county."""
+    best, best_km = None, NEAREST_STREET_MAX_KM
+    for street in db.session.scalars(select(Street).where(Street.latitude.is_not(None))):
+        km = distance_km(latitude, longitude, street.latitude, street.longitude)
+        if km <= best_km:
+            best, best_km = street, km
+    return best
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two WGS84 positions (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def street_named_in(text: str) -> Street | None:
+    """The first street whose name (东山街道) or short name (东山) appears in a text, longest names first."""
+    streets = list(db.session.scalars(select(Street)))
+    for street in streets:
+        if street.name in text:
+            return street
+    # 江宁街道's short name is also the district's: "江宁区" alone names no street.
+    text = text.replace(DISTRICT_NAME, "")
+    for street in streets:
+        short = street.name.removesuffix("街道")
+        if len(short) >= 2 and short in text:
+            return street
+    return None
 
 
 def get_community_by_code(*, code: str) -> Community | None:

@@ -47,7 +47,7 @@ def _lease_seconds(count: int) -> int:
     return int(30 + count * CALLS_PER_MESSAGE * timeout)
 
 
-def claim(limit: int) -> list[int]:
+def claim(limit: int, *, only: int | None = None) -> list[int]:
     """Marks up to `limit` due messages as sending under a lease and returns their ids; commits.
 
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED picks rows no other worker is claiming, then they are
@@ -59,6 +59,8 @@ def claim(limit: int) -> list[int]:
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.locked_until < now),
     )
+    if only is not None:
+        due = and_(OutboxMessage.id == only, due)
     picked = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     postgres = db.engine.dialect.name == "postgresql"
     if postgres:
@@ -135,6 +137,15 @@ def _mark(message_id: int, **values) -> None:
         .values(locked_until=None, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
+
+
+def deliver_now(message_id: int) -> DeliveryReport:
+    """Delivers one message at once if it is due and unclaimed (its producer is waiting for it); the same claim
+    as the worker's, so it is sent once whoever gets there first."""
+    report = DeliveryReport()
+    for message in _claimed(claim(1, only=message_id)):
+        _deliver_one(message, report)
+    return report
 
 
 def deliver_due(limit: int = 100) -> DeliveryReport:

@@ -6,7 +6,7 @@ import logging
 
 import redis
 from flask import has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from backend.extensions import db, redis_store
@@ -31,6 +31,21 @@ def enqueue(*, kind: str, payload: dict, dedupe_key: str, new: bool = False) -> 
     db.session.add(message)
     db.session.info[_SESSION_FLAG] = True
     return message
+
+
+def settle(message_id: int) -> bool:
+    """Marks a pending message done without delivering it, in the caller's transaction; False when a worker has
+    already claimed it (it is then the worker's to deliver). For messages that stand by in case their producer
+    dies: the producer settles them once it has done the work itself."""
+    from backend.core.models import utcnow
+
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now, locked_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def queue_name() -> str:

@@ -59,8 +59,8 @@ def sign_in_with_code(*, code: str, client_ip: str, max_per_ip: int) -> Resident
     return upsert(openid=session.openid, session_key=session.session_key, unionid=session.unionid)
 
 
-def upsert(*, openid: str, session_key: str, unionid: str | None = None) -> Resident:
-    """Creates or updates the resident of an openid with a fresh session key; commits."""
+def get_or_create(*, openid: str) -> Resident:
+    """The resident of an openid, created (not yet committed) when new."""
     resident = get_by_openid(openid=openid)
     if resident is None:
         try:
@@ -68,8 +68,14 @@ def upsert(*, openid: str, session_key: str, unionid: str | None = None) -> Resi
                 resident = Resident(openid=openid)
                 db.session.add(resident)
         except IntegrityError:
-            # The same resident signed in twice at once; the other request created the row.
+            # The same resident arrived twice at once; the other request created the row.
             resident = get_by_openid(openid=openid)
+    return resident
+
+
+def upsert(*, openid: str, session_key: str, unionid: str | None = None) -> Resident:
+    """Creates or updates the resident of an openid with a fresh session key; commits."""
+    resident = get_or_create(openid=openid)
     resident.session_key_encrypted = crypto.encrypt("wechat_session_key", session_key)
     if unionid:
         resident.unionid = unionid

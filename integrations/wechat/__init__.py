@@ -1,4 +1,5 @@
-"""WeChat mini-program integration: get_gateway() returns the app's WeChatGateway."""
+"""WeChat integration: get_gateway() returns the app's mini-program WeChatGateway; the official account's
+client is in integrations.wechat.official."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ __all__ = [
 
 
 def init_app(app) -> None:
-    """Builds the app's gateway from its settings (no network access here)."""
+    """Builds the app's gateway and official-account client from its settings (no network access here)."""
+    from integrations.wechat import official
+
+    official.init_app(app)
     settings = app.config["SETTINGS"]
     use_gateway(app, WechatpyGateway(
         appid=settings.wechat_appid, secret=settings.wechat_secret,

@@ -7,3 +7,6 @@ FAKE_SECRET = "fake-wechat-secret-for-development"
 FAKE_TEMPLATE_ID = "fake-petition-update-template"
 # Keywords of the petition-update template (订阅消息「诉求处理进度通知」): 诉求编号, 处理状态, 更新时间, 备注.
 TEMPLATE_FIELDS = "number=character_string1,status_label=phrase2,time=time3,remark=thing4"
+# The official account (公众号) in development: the same fake server also answers for these credentials.
+FAKE_OA_APPID = "wxfakeoa000000dev"
+FAKE_OA_SECRET = "fake-official-account-secret-for-development"

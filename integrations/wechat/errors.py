@@ -7,8 +7,9 @@ INVALID_CODE = {40029, 40163}  # invalid js_code, js_code already used
 RATE_LIMITED = {45009, 45011}  # daily API quota, per-minute frequency limit
 RISKY_CONTENT = 87014
 SUBSCRIPTION_REFUSED = 43101  # the user has not accepted (or has revoked) this template
-# Sending can never succeed by retrying: bad openid, template or data.
-PERMANENT_SEND_ERRORS = {40003, 40037, 41030, 47003, SUBSCRIPTION_REFUSED}
+CUSTOM_WINDOW_CLOSED = 45015  # official account: the user has not written in 48 hours (or unfollowed)
+# Sending can never succeed by retrying: bad openid, template, data, message type or size, closed window.
+PERMANENT_SEND_ERRORS = {40003, 40008, 40037, 41030, 45002, 47003, SUBSCRIPTION_REFUSED, CUSTOM_WINDOW_CLOSED}
 BUSY = {-1}
 
 

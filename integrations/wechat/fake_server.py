@@ -46,14 +46,18 @@ def _valid_data(data) -> bool:
 class FakeState:
     """Everything the fake remembers; guarded by one lock because requests arrive on many threads."""
 
-    def __init__(self, appid: str, secret: str, risky_words):
+    def __init__(self, appid: str, secret: str, risky_words, oa_appid: str = "", oa_secret: str = ""):
         self.appid, self.secret = appid, secret
+        # The mini-program's and the official account's credentials: both get access tokens here.
+        self.accounts = {appid: secret, **({oa_appid: oa_secret} if oa_appid else {})}
         self.risky_words = tuple(risky_words)
         self.lock = threading.Lock()
         self.tokens: set[str] = set()
         self.token_requests = 0
         self.used_codes: set[str] = set()
         self.messages: list[dict] = []
+        # Customer-service messages (message/custom/send) of the official account.
+        self.custom_messages: list[dict] = []
         self.send_attempts = 0
         self.fail_next = 0
         self.fail_errcode = -1
@@ -112,22 +116,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._body = self._read_body()
         path = urlsplit(self.path).path
         routes = {"/cgi-bin/token": self._token, "/sns/jscode2session": self._jscode2session,
-                  "/_fake/messages": self._list_messages}
+                  "/_fake/messages": self._list_messages, "/_fake/custom-messages": self._list_custom_messages}
         routes.get(path, self._not_found)()
 
     def do_POST(self):  # noqa: N802
         self._body = self._read_body()
         path = urlsplit(self.path).path
         routes = {"/wxa/msg_sec_check": self._msg_sec_check, "/cgi-bin/message/subscribe/send": self._subscribe_send,
+                  "/cgi-bin/message/custom/send": self._custom_send,
                   "/_fake/fail-next": self._set_fail_next, "/_fake/refuse": self._set_refused,
                   "/_fake/expire-tokens": self._expire_tokens}
         routes.get(path, self._not_found)()
 
     def do_DELETE(self):  # noqa: N802
         self._body = self._read_body()
-        if urlsplit(self.path).path == "/_fake/messages":
+        path = urlsplit(self.path).path
+        if path in ("/_fake/messages", "/_fake/custom-messages"):
             with self.state.lock:
-                self.state.messages.clear()
+                (self.state.messages if path == "/_fake/messages" else self.state.custom_messages).clear()
             return self._send({"errcode": 0, "errmsg": "ok"})
         self._not_found()
 
@@ -135,10 +141,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send({"errcode": 404, "errmsg": "not found"}, status=404)
 
     def _credentials_ok(self, query: dict) -> bool:
-        if query.get("appid") != self.state.appid:
+        if query.get("appid") not in self.state.accounts:
             self._error(40013, "invalid appid")
             return False
-        if query.get("secret") != self.state.secret:
+        if query.get("secret") != self.state.accounts[query["appid"]]:
             self._error(40125, "invalid appsecret")
             return False
         return True
@@ -206,6 +212,34 @@ class _Handler(BaseHTTPRequestHandler):
             msgid = len(self.state.messages)
         self._send({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
+    def _custom_send(self):
+        """Like WeChat's customer-service API: text (≤ 2048 bytes) or news; 45015 once the user has not written
+        for 48 hours (here: a refused openid)."""
+        if not self._token_ok():
+            return
+        body = self._json()
+        msgtype = body.get("msgtype") if body else None
+        if body is None or not body.get("touser") or msgtype not in ("text", "news"):
+            return self._error(40008, "invalid message type")
+        if msgtype == "text":
+            content = (body.get("text") or {}).get("content")
+            if not isinstance(content, str) or not content or len(content.encode()) > 2048:
+                return self._error(45002, "content size out of limit")
+        with self.state.lock:
+            self.state.send_attempts += 1
+            if self.state.fail_next > 0:
+                self.state.fail_next -= 1
+                return self._error(self.state.fail_errcode, "system error")
+            if body["touser"] in self.state.refused:
+                return self._error(45015, "response out of time limit or subscription is canceled")
+            self.state.custom_messages.append({key: body.get(key) for key in ("touser", "msgtype", msgtype)})
+        self._send({"errcode": 0, "errmsg": "ok"})
+
+    def _list_custom_messages(self):
+        with self.state.lock:
+            items = list(self.state.custom_messages)
+        self._send({"items": items})
+
     def _list_messages(self):
         with self.state.lock:
             items = list(self.state.messages)
@@ -234,8 +268,9 @@ class FakeWeChatServer:
     """The fake on a loopback port, in a background thread; `with FakeWeChatServer() as wx: wx.url`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, appid: str = defaults.FAKE_APPID,
-                 secret: str = defaults.FAKE_SECRET, risky_words=DEFAULT_RISKY_WORDS):
-        self.state = FakeState(appid, secret, risky_words)
+                 secret: str = defaults.FAKE_SECRET, risky_words=DEFAULT_RISKY_WORDS,
+                 oa_appid: str = defaults.FAKE_OA_APPID, oa_secret: str = defaults.FAKE_OA_SECRET):
+        self.state = FakeState(appid, secret, risky_words, oa_appid, oa_secret)
         handler = type("Handler", (_Handler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -276,6 +311,10 @@ class FakeWeChatServer:
         """Subscription messages WeChat accepted, oldest first."""
         return requests.get(self.url + "/_fake/messages", timeout=5).json()["items"]
 
+    def custom_messages(self) -> list[dict]:
+        """Customer-service messages the official account sent, oldest first ({touser, msgtype, text|news})."""
+        return requests.get(self.url + "/_fake/custom-messages", timeout=5).json()["items"]
+
     def clear_messages(self) -> None:
         """Forgets the recorded messages."""
         requests.delete(self.url + "/_fake/messages", timeout=5)
@@ -285,7 +324,7 @@ class FakeWeChatServer:
         requests.post(self.url + "/_fake/fail-next", json={"count": count, "errcode": errcode}, timeout=5)
 
     def refuse(self, openid: str) -> None:
-        """Makes the user with this openid refuse subscription messages (errcode 43101)."""
+        """Makes the user with this openid refuse subscription messages (43101) and custom messages (45015)."""
         requests.post(self.url + "/_fake/refuse", json={"openid": openid}, timeout=5)
 
     def expire_tokens(self) -> None:
@@ -300,11 +339,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--appid", default=defaults.FAKE_APPID)
     parser.add_argument("--secret", default=defaults.FAKE_SECRET)
+    parser.add_argument("--oa-appid", default=defaults.FAKE_OA_APPID, help="the official account's appid")
+    parser.add_argument("--oa-secret", default=defaults.FAKE_OA_SECRET)
     parser.add_argument("--risky-word", action="append", dest="risky_words",
                         help="text containing it fails msg_sec_check (repeatable)")
     args = parser.parse_args(argv)
     server = FakeWeChatServer(args.host, args.port, appid=args.appid, secret=args.secret,
-                              risky_words=args.risky_words or DEFAULT_RISKY_WORDS)
+                              risky_words=args.risky_words or DEFAULT_RISKY_WORDS, oa_appid=args.oa_appid,
+                              oa_secret=args.oa_secret)
     print(f"fake WeChat server on {server.url} (appid {args.appid})", flush=True)
     try:
         server.httpd.serve_forever()
