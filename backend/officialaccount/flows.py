@@ -188,6 +188,9 @@ def _run_turn(app, turn: _Turn) -> None:
 def queue_reply(*, inbound_id: int, openid: str, replies: list[dict], standby_id: int | None) -> int | None:
     """Queues the bot's replies as one customer-service message and commits; returns its outbox id, or None when
     the standby message was taken over by the worker (which answers instead)."""
+    # The bot's turn leaves the session in a read transaction (the turn itself is stored by another session); on
+    # SQLite that transaction could not start writing now that the other one has, so end it and take the lock.
+    db.session.commit()
     begin_for_write(db.session)
     if standby_id is not None and not outbox.settle(standby_id):
         db.session.rollback()
