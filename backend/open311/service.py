@@ -166,7 +166,10 @@ class _Filer:
 def submit(*, partner: Partner, data: dict) -> tuple[PartnerRequest, bool]:
     """Files a request as a petition through the same intake and workflow as the mini-program; the partner's
     partner_request_id makes retries return the first one. Returns (request, created); commits."""
-    rule = get_service(code=data["service_code"])
+    try:
+        rule = get_service(code=data["service_code"])
+    except Open311Error as exc:
+        raise Open311Error(400, exc.description) from exc  # a bad field of the request, not a missing resource
     street = _street(data)
     key = intake.check_idempotency_key(data.get("partner_request_id"))
     petition_data = {

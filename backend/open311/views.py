@@ -205,4 +205,5 @@ def _staff_call(func, **kwargs):
 
 
 def _with_key(partner, api_key: str) -> dict:
-    return {**schemas.PartnerSchema().dump(partner), "api_key": api_key}
+    fields = ("id", "name", "key_prefix", "is_active", "requests_per_minute", "created_at")
+    return {**{name: getattr(partner, name) for name in fields}, "api_key": api_key}
