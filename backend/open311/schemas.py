@@ -135,8 +135,8 @@ class Open311RequestsQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    service_request_id = fields.String(validate=validate.Length(max=1100))
-    service_code = fields.String(validate=validate.Length(max=1000))
+    service_request_id = _text(validate=validate.Length(max=1100))
+    service_code = _text(validate=validate.Length(max=1000))
     # W3C date-times; one without an offset is Beijing time.
     start_date = fields.AwareDateTime(default_timezone=BEIJING)
     end_date = fields.AwareDateTime(default_timezone=BEIJING)

@@ -123,7 +123,7 @@ def list_services() -> list[RoutingRule]:
 
 def get_service(*, code: str) -> RoutingRule:
     """The category of a service code; Open311Error 404 when there is none."""
-    rule = db.session.scalar(select(RoutingRule).where(RoutingRule.category == code)) if len(code) <= 64 else None
+    rule = db.session.scalar(select(RoutingRule).where(RoutingRule.category == code)) if _plain(code, 64) else None
     if rule is None:
         raise Open311Error(404, f"服务代码 {code[:64]} 不存在")
     return rule
@@ -216,8 +216,8 @@ def _street(data: dict) -> Street:
 
 def get_request(*, service_request_id: str) -> PartnerRequest:
     """A request filed through Open311 by its id (the petition's number); Open311Error 404 otherwise."""
-    found = db.session.scalar(select(PartnerRequest).join(PartnerRequest.petition)
-                              .where(Petition.number == service_request_id[:20]))
+    found = db.session.scalar(select(PartnerRequest).join(PartnerRequest.petition).where(
+        Petition.number == service_request_id)) if _plain(service_request_id, 20) else None
     if found is None:
         raise Open311Error(404, "找不到该诉求")
     return found
@@ -225,10 +225,16 @@ def get_request(*, service_request_id: str) -> PartnerRequest:
 
 def get_by_token(*, token: str) -> PartnerRequest:
     """A request by the token its POST answered with; Open311Error 404 otherwise."""
-    found = db.session.scalar(select(PartnerRequest).where(PartnerRequest.token == token[:40]))
+    found = db.session.scalar(select(PartnerRequest).where(PartnerRequest.token == token)) \
+        if _plain(token, 40) else None
     if found is None:
         raise Open311Error(404, "找不到该 token")
     return found
+
+
+def _plain(value: str, limit: int) -> bool:
+    """Whether an identifier from a URL could be one of ours (PostgreSQL refuses NUL characters outright)."""
+    return len(value) <= limit and value.isprintable()
 
 
 def list_requests(*, args: dict) -> list[PartnerRequest]:

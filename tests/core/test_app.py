@@ -5,6 +5,8 @@ import pytest
 from backend.settings import Settings, SettingsError
 
 WECHAT = {"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_SECRET": "w" * 32, "WECHAT_TEMPLATE_ID": "tpl-petition"}
+OFFICIAL = {"WECHAT_OA_APPID": "wxfedcba9876543210", "WECHAT_OA_SECRET": "o" * 32, "WECHAT_OA_TOKEN": "zhijianOA2026",
+            "WECHAT_OA_AES_KEY": "a" * 43}
 
 
 def test_healthz_reports_components(client, app):
@@ -48,11 +50,11 @@ def test_unknown_path_and_method_are_chinese_json(client):
 def test_production_needs_a_real_secret(secret):
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "production", "SECRET_KEY": secret, "BOT_SERVICE_TOKEN": "t" * 32,
-                           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT})
+                           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL})
 
 
 def test_production_needs_service_tokens_and_keys():
-    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, **WECHAT}
+    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, **WECHAT, **OFFICIAL}
     with pytest.raises(SettingsError):
         Settings.from_env(base)
     with pytest.raises(SettingsError):
@@ -64,16 +66,38 @@ def test_production_needs_service_tokens_and_keys():
 @pytest.mark.parametrize("missing", sorted(WECHAT))
 def test_production_needs_real_wechat_credentials(missing):
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
-           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT}
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL}
     assert Settings.from_env(env).wechat_api_base == "https://api.weixin.qq.com"
     with pytest.raises(SettingsError, match="WECHAT_APPID"):
         Settings.from_env({**env, missing: ""})
+
+
+@pytest.mark.parametrize("missing", sorted(OFFICIAL))
+def test_production_needs_the_official_accounts_settings(missing):
+    env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL}
+    settings = Settings.from_env(env)
+    assert (settings.wechat_oa_appid, settings.wechat_oa_token) == ("wxfedcba9876543210", "zhijianOA2026")
+    with pytest.raises(SettingsError, match="WECHAT_OA_APPID"):
+        Settings.from_env({**env, missing: ""})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("WECHAT_OA_AES_KEY", "short"), ("WECHAT_OA_AES_KEY", "!" * 43), ("WECHAT_OA_TOKEN", "has space"),
+    ("WECHAT_OA_TOKEN", "x" * 33), ("WECHAT_OA_REPLY_WAIT", "5"), ("WECHAT_OA_REPLY_WAIT", "-1"),
+])
+def test_official_account_settings_wechat_would_refuse_are_refused(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, name: value})
 
 
 def test_development_without_credentials_uses_the_fake_wechat_server():
     settings = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40})
     assert settings.wechat_api_base == "http://127.0.0.1:8010"
     assert settings.wechat_appid and settings.wechat_secret
+    # The official account too: the fake's account, keys derived from SECRET_KEY that WeChat's crypto accepts.
+    assert settings.wechat_oa_appid == "wxfakeoa000000dev" and len(settings.wechat_oa_aes_key) == 43
+    assert settings.wechat_oa_token.isalnum() and settings.wechat_oa_reply_wait == 4.0
     real = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, **WECHAT})
     assert real.wechat_api_base == "https://api.weixin.qq.com"
 
@@ -112,7 +136,8 @@ def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
     from backend.startup import UnsafeStartup, assert_safe_to_serve
 
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
-           "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url, **WECHAT}
+           "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url, **WECHAT,
+           **OFFICIAL}
     monkeypatch.setattr("sys.argv", ["gunicorn"])
     with pytest.raises(UnsafeStartup):
         assert_safe_to_serve(create_app(Settings.from_env(env)))

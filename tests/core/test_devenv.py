@@ -37,3 +37,16 @@ def test_tokens_are_kept_and_stores_follow_the_environment(tmp_path):
     assert second["RASA_TOKEN"] == first["RASA_TOKEN"] and second["BOT_SERVICE_TOKEN"] == first["BOT_SERVICE_TOKEN"]
     assert not {"RASA_TRACKER_DB_URL", "RASA_TRACKER_LOGIN_DB", "RASA_LOCK_REDIS_URL"} & second.keys()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_official_accounts_keys_are_made_once_and_accepted_by_settings(tmp_path):
+    from backend.settings import Settings
+
+    path = tmp_path / "dev.env"
+    ensure(path, {})
+    first = _read(path)
+    ensure(path, {})
+    assert _read(path)["WECHAT_OA_AES_KEY"] == first["WECHAT_OA_AES_KEY"]
+    settings = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, **first})
+    assert (settings.wechat_oa_token, settings.wechat_oa_aes_key) == (first["WECHAT_OA_TOKEN"],
+                                                                       first["WECHAT_OA_AES_KEY"])

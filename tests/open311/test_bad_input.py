@@ -69,7 +69,8 @@ def test_a_partner_over_its_rate_is_a_429(client, app):
 
 @pytest.mark.parametrize("path", [
     "/open311/v2/requests/JN00000000-0000.json", "/open311/v2/requests/" + "9" * 64 + ".json",
-    "/open311/v2/tokens/nope.json", "/open311/v2/services/%00.json", "/open311/v2/services/x.xml",
+    "/open311/v2/tokens/nope.json", "/open311/v2/tokens/%00.json", "/open311/v2/requests/JN%00.json",
+    "/open311/v2/services/%00.json", "/open311/v2/services/x.xml",
 ])
 def test_unknown_ids_are_404_in_the_specs_shape(client, path):
     response = client.get(path)
@@ -83,7 +84,7 @@ def test_unknown_ids_are_404_in_the_specs_shape(client, path):
 @pytest.mark.parametrize("params", [
     {"start_date": "yesterday"}, {"end_date": "2026-13-45T00:00:00Z"}, {"status": "maybe"},
     {"start_date": "2026-02-01T00:00:00+08:00", "end_date": "2026-01-01T00:00:00+08:00"},
-    {"service_request_id": ",".join(["JN1"] * 500)},
+    {"service_request_id": ",".join(["JN1"] * 500)}, {"service_request_id": "JN\x00"}, {"service_code": "a\x00b"},
 ])
 def test_bad_list_filters_are_a_400(client, params):
     response = client.get("/open311/v2/requests.json", query_string=params)
