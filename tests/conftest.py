@@ -4,6 +4,7 @@ uses its own Redis key prefix."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -272,11 +273,18 @@ def app_with_bot(committed_app, bot_stack):
     """The committed app configured to use the running Rasa server for this test."""
     from tests.bot_stack import settings_with_bot
 
-    settings = committed_app.config["SETTINGS"]
-    committed_app.config["SETTINGS"] = settings_with_bot(settings, bot_stack)
-    committed_app.extensions.pop("rasa_client", None)
-    try:
+    with bot_settings(committed_app, settings_with_bot(committed_app.config["SETTINGS"], bot_stack)):
         yield committed_app
+
+
+@contextlib.contextmanager
+def bot_settings(app, settings):
+    """Runs with other settings (another Rasa, say), the Rasa client rebuilt for them; restores both after."""
+    previous = app.config["SETTINGS"]
+    app.config["SETTINGS"] = settings
+    app.extensions.pop("rasa_client", None)
+    try:
+        yield app
     finally:
-        committed_app.config["SETTINGS"] = settings
-        committed_app.extensions.pop("rasa_client", None)
+        app.config["SETTINGS"] = previous
+        app.extensions.pop("rasa_client", None)

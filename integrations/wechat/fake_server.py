@@ -201,16 +201,25 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._json()
         if body is None or not body.get("touser") or not body.get("template_id") or not _valid_data(body.get("data")):
             return self._error(47003, "argument invalid! data.param invalid")
+        refusal = (43101, "user refuse to accept the msg")
         with self.state.lock:
-            self.state.send_attempts += 1
-            if self.state.fail_next > 0:
-                self.state.fail_next -= 1
-                return self._error(self.state.fail_errcode, "system error")
-            if body["touser"] in self.state.refused:
-                return self._error(43101, "user refuse to accept the msg")
+            if self._refused_send(body["touser"], refusal):
+                return
             self.state.messages.append({key: body.get(key) for key in ("touser", "template_id", "page", "data")})
             msgid = len(self.state.messages)
         self._send({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    def _refused_send(self, touser: str, refusal: tuple[int, str]) -> bool:
+        """Counts a send attempt and answers the failure set up for it, if any (call holding the lock)."""
+        self.state.send_attempts += 1
+        if self.state.fail_next > 0:
+            self.state.fail_next -= 1
+            self._error(self.state.fail_errcode, "system error")
+            return True
+        if touser in self.state.refused:
+            self._error(*refusal)
+            return True
+        return False
 
     def _custom_send(self):
         """Like WeChat's customer-service API: text (≤ 2048 bytes) or news; 45015 once the user has not written
@@ -226,12 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(content, str) or not content or len(content.encode()) > 2048:
                 return self._error(45002, "content size out of limit")
         with self.state.lock:
-            self.state.send_attempts += 1
-            if self.state.fail_next > 0:
-                self.state.fail_next -= 1
-                return self._error(self.state.fail_errcode, "system error")
-            if body["touser"] in self.state.refused:
-                return self._error(45015, "response out of time limit or subscription is canceled")
+            if self._refused_send(body["touser"], (45015, "response out of time limit or subscription is canceled")):
+                return
             self.state.custom_messages.append({key: body.get(key) for key in ("touser", "msgtype", msgtype)})
         self._send({"errcode": 0, "errmsg": "ok"})
 

@@ -14,6 +14,7 @@ import pytest
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
+from tests.conftest import bot_settings
 from tests.fake_rasa import FakeRasa
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wechat"
@@ -87,14 +88,9 @@ def fake_rasa():
 @pytest.fixture
 def oa_app(committed_app, fake_wechat, fake_rasa):
     """The app with real commits, the fake WeChat server and the stand-in Rasa (Rasa's timeout above any delay)."""
-    settings = committed_app.config["SETTINGS"]
-    committed_app.config["SETTINGS"] = dataclasses.replace(settings, rasa_url=fake_rasa.url, rasa_timeout=10.0)
-    committed_app.extensions.pop("rasa_client", None)
-    try:
+    settings = dataclasses.replace(committed_app.config["SETTINGS"], rasa_url=fake_rasa.url, rasa_timeout=10.0)
+    with bot_settings(committed_app, settings):
         yield committed_app
-    finally:
-        committed_app.config["SETTINGS"] = settings
-        committed_app.extensions.pop("rasa_client", None)
 
 
 def reply_wait(app, seconds: float) -> None:

@@ -140,3 +140,18 @@ def test_other_messages_get_a_polite_answer(oa_app, pusher):
     unsubscribe = fixture("event_subscribe").replace("[subscribe]", "[unsubscribe]")
     response, _, _ = pusher.push(unsubscribe)
     assert response.get_data(as_text=True) == "success"
+
+
+@pytest.mark.rasa
+def test_the_real_bot_answers_a_follower_once(app_with_bot, fake_wechat):
+    import re
+
+    from tests.officialaccount.conftest import Pusher, wait_for
+
+    response, _, reply = Pusher(app_with_bot).push(fixture("text"))
+    assert response.status_code == 200
+    # Passively when the bot is quick enough, else by customer-service message: once either way.
+    said = [reply["Content"]] if reply else [m["text"]["content"] for m in wait_for(fake_wechat.custom_messages)]
+    assert len(said) == 1 and re.search(r"[\u4e00-\u9fff]{4}", said[0])
+    if reply:
+        assert fake_wechat.custom_messages() == []
