@@ -24,7 +24,7 @@ from backend.residents.models import Resident
 
 TYPES = ("投诉", "求助", "咨询", "建议", "表扬")
 URGENCIES = ("normal", "urgent")
-SOURCES = ("form", "bot")
+SOURCES = ("form", "bot", "open311")
 
 
 class Petition(TimestampMixin, db.Model):
