@@ -18,7 +18,6 @@ from datetime import timedelta
 from flask import current_app
 
 from backend.conversations.flows import chat
-from backend.core.database import begin_for_write
 from backend.core.models import utcnow
 from backend.extensions import db
 from backend.officialaccount import replies as reply_format
@@ -142,7 +141,6 @@ def _ask_bot(inbound_id: int, resident_id: int, openid: str, text: str, started:
     if replies is None:
         return None
     reply = reply_format.to_text(replies, miniprogram_appid=settings.wechat_appid)
-    begin_for_write(db.session)
     if not outbox.settle(standby_id):
         db.session.rollback()
         return None  # the worker took the turn over (this process was stalled for a minute): it answers
@@ -188,10 +186,6 @@ def _run_turn(app, turn: _Turn) -> None:
 def queue_reply(*, inbound_id: int, openid: str, replies: list[dict], standby_id: int | None) -> int | None:
     """Queues the bot's replies as one customer-service message and commits; returns its outbox id, or None when
     the standby message was taken over by the worker (which answers instead)."""
-    # The bot's turn leaves the session in a read transaction (the turn itself is stored by another session); on
-    # SQLite that transaction could not start writing now that the other one has, so end it and take the lock.
-    db.session.commit()
-    begin_for_write(db.session)
     if standby_id is not None and not outbox.settle(standby_id):
         db.session.rollback()
         return None

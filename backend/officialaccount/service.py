@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.core.database import begin_for_write
 from backend.directory import service as directory
 from backend.directory.models import Street
 from backend.extensions import db
@@ -23,16 +22,14 @@ OPENID_PREFIX = "oa:"
 
 def resident_for(*, openid: str) -> int:
     """The id of the resident behind a follower's openid, created on their first message; commits."""
-    begin_for_write(db.session)
     resident_id = residents.get_or_create(openid=OPENID_PREFIX + openid).id
     db.session.commit()
     return resident_id
 
 
 def claim(*, incoming: Incoming) -> InboundMessage | None:
-    """Records a push under its dedupe key in a transaction the caller commits (begun for writing: what follows
-    writes too); None when it was recorded before (a retry of WeChat's, possibly still being answered elsewhere)."""
-    begin_for_write(db.session)
+    """Records a push under its dedupe key in a transaction the caller commits; None when it was recorded before
+    (a retry of WeChat's, possibly still being answered elsewhere)."""
     message = InboundMessage(dedupe_key=incoming.dedupe_key, openid=incoming.openid, msg_type=incoming.msg_type)
     try:
         with db.session.begin_nested():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from backend.calendar.service import BEIJING
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import Text
 from backend.petitions.models import TYPES, URGENCIES
 from backend.petitions.schemas import CONTENT_LENGTH
 
@@ -93,17 +93,6 @@ class Open311ErrorSchema(Schema):
     description = fields.String()
 
 
-def _plain_text(value: str) -> None:
-    """Refuses control characters (NUL and the like) that no partner means to send and PostgreSQL cannot store."""
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        raise ValidationError("不能包含控制字符")
-
-
-def _text(**kwargs) -> fields.String:
-    validators = [_plain_text, *([kwargs.pop("validate")] if "validate" in kwargs else [])]
-    return fields.String(validate=validators, **kwargs)
-
-
 class Open311RequestFormSchema(Schema):
     """POST requests.json (application/x-www-form-urlencoded). Contact fields of the spec (email, names, phone)
     are accepted and not stored: the partner keeps its own people's contact data."""
@@ -112,14 +101,14 @@ class Open311RequestFormSchema(Schema):
         unknown = EXCLUDE
 
     api_key = fields.String(required=True, validate=validate.Length(min=1))
-    service_code = _text(required=True, validate=validate.Length(min=1, max=64))
-    description = _text(required=True, validate=validate.Length(*CONTENT_LENGTH))
+    service_code = Text(required=True, validate=validate.Length(min=1, max=64))
+    description = Text(required=True, validate=validate.Length(*CONTENT_LENGTH))
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
     long = fields.Float(validate=validate.Range(min=-180, max=180))
-    address_string = _text(validate=validate.Length(max=500))
-    address_id = _text(validate=validate.Length(max=64))
-    media_url = _text(validate=validate.Length(max=1000))
-    partner_request_id = _text(validate=validate.Length(min=1, max=64), metadata={
+    address_string = Text(validate=validate.Length(max=500))
+    address_id = Text(validate=validate.Length(max=64))
+    media_url = Text(validate=validate.Length(max=1000))
+    partner_request_id = Text(validate=validate.Length(min=1, max=64), metadata={
         "description": "合作方自己的工单号：同一合作方重复提交同一工单号时返回第一次创建的诉求"})
     street = fields.String(data_key="attribute[street]", validate=validate.Length(min=1, max=32))
     type = fields.String(data_key="attribute[type]", validate=validate.OneOf(TYPES))
@@ -135,8 +124,8 @@ class Open311RequestsQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    service_request_id = _text(validate=validate.Length(max=1100))
-    service_code = _text(validate=validate.Length(max=1000))
+    service_request_id = Text(validate=validate.Length(max=1100))
+    service_code = Text(validate=validate.Length(max=1000))
     # W3C date-times; one without an offset is Beijing time.
     start_date = fields.AwareDateTime(default_timezone=BEIJING)
     end_date = fields.AwareDateTime(default_timezone=BEIJING)

@@ -101,7 +101,7 @@ def list_partners() -> list[Partner]:
 
 def authenticate(*, api_key: str | None, client_ip: str) -> Partner:
     """The active partner holding an API key, counted against its rate limit; Open311Error 403 or 429."""
-    if ratelimit.count("open311_bad_key", client_ip) >= BAD_KEYS_PER_MINUTE:
+    if ratelimit.peek("open311_bad_key", client_ip).count >= BAD_KEYS_PER_MINUTE:
         raise Open311Error(429, "api_key 错误次数过多，请一分钟后再试")
     partner = None
     if api_key and len(api_key) <= 128:

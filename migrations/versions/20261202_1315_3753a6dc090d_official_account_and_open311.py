@@ -1,7 +1,7 @@
 """official account and open311
 
 Revision ID: 3753a6dc090d
-Revises: 148dacd7df09
+Revises: e4af6c9ef279
 Create Date: 2026-12-02 13:15:24.950095
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3753a6dc090d'
-down_revision = '148dacd7df09'
+down_revision = 'e4af6c9ef279'
 branch_labels = None
 depends_on = None
 
