@@ -95,7 +95,7 @@ class Settings:
     wechat_oa_token: str = ""
     wechat_oa_aes_key: str = ""
     # Seconds a message waits for the bot before it is answered `success` and the reply goes by custom/send.
-    wechat_oa_reply_wait: float = 4.0
+    wechat_oa_reply_wait: float = 0.9
     mp_login_max_per_ip: int = 30
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0 = none).
     trusted_proxies: int = 0
@@ -221,7 +221,7 @@ def _official_account(env: dict, dev_like: bool, secret_key: str) -> dict:
         raise SettingsError("WECHAT_OA_AES_KEY must be the 43-character EncodingAESKey from the account's settings")
     if not 3 <= len(token) <= 32 or not (token.isascii() and token.isalnum()):
         raise SettingsError("WECHAT_OA_TOKEN must be 3–32 letters or digits, as WeChat requires")
-    wait = _float(env, "WECHAT_OA_REPLY_WAIT", 4.0)
+    wait = _float(env, "WECHAT_OA_REPLY_WAIT", 0.9)
     if not 0 <= wait <= MAX_OA_REPLY_WAIT:
         raise SettingsError(f"WECHAT_OA_REPLY_WAIT must be between 0 and {MAX_OA_REPLY_WAIT} seconds, got {wait}")
     return {"wechat_oa_appid": appid, "wechat_oa_secret": secret, "wechat_oa_token": token,
