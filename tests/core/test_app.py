@@ -97,7 +97,7 @@ def test_development_without_credentials_uses_the_fake_wechat_server():
     assert settings.wechat_appid and settings.wechat_secret
     # The official account too: the fake's account, keys derived from SECRET_KEY that WeChat's crypto accepts.
     assert settings.wechat_oa_appid == "wxfakeoa000000dev" and len(settings.wechat_oa_aes_key) == 43
-    assert settings.wechat_oa_token.isalnum() and settings.wechat_oa_reply_wait == 4.0
+    assert settings.wechat_oa_token.isalnum() and settings.wechat_oa_reply_wait == 0.9
     real = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, **WECHAT})
     assert real.wechat_api_base == "https://api.weixin.qq.com"
 
