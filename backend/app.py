@@ -41,6 +41,10 @@ BLUEPRINTS = (
     "backend.officialaccount.views:blp",
     "backend.open311.views:blp",
     "backend.open311.views:staff_blp",
+    "backend.activities.views:blp",
+    "miniprogram_api.activities:blp",
+    "backend.alerts.views:blp",
+    "miniprogram_api.alerts:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
@@ -62,6 +66,8 @@ MODEL_MODULES = (
     "backend.notifications.models",
     "backend.officialaccount.models",
     "backend.open311.models",
+    "backend.activities.models",
+    "backend.alerts.models",
 )
 
 

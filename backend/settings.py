@@ -86,6 +86,9 @@ class Settings:
     wechat_secret: str = ""
     wechat_api_base: str = ""
     wechat_template_id: str = ""
+    # Templates of activity updates (promotion, reminder) and of emergency alerts; empty → those are not sent.
+    wechat_activity_template_id: str = ""
+    wechat_alert_template_id: str = ""
     # Our data names (number, status_label…) → the template's keywords (character_string1, phrase2…).
     wechat_template_fields: dict = field(default_factory=dict)
     wechat_timeout: float = 5.0
@@ -191,6 +194,10 @@ def _wechat(env: dict, dev_like: bool) -> dict:
         "wechat_secret": secret,
         "wechat_api_base": api_base or defaults.REAL_API_BASE,
         "wechat_template_id": template_id or defaults.FAKE_TEMPLATE_ID,
+        "wechat_activity_template_id": env.get("WECHAT_ACTIVITY_TEMPLATE_ID", "")
+        or (defaults.FAKE_ACTIVITY_TEMPLATE_ID if dev_like else ""),
+        "wechat_alert_template_id": env.get("WECHAT_ALERT_TEMPLATE_ID", "")
+        or (defaults.FAKE_ALERT_TEMPLATE_ID if dev_like else ""),
         "wechat_template_fields": _pairs(env, "WECHAT_TEMPLATE_FIELDS", defaults.TEMPLATE_FIELDS),
     }
 

@@ -26,6 +26,26 @@ MESSAGES = {
 }
 
 
+class DomainError(Exception):
+    """A refusal raised by a domain's service: its HTTP status, a Chinese message and the field at fault, if any.
+
+    Domains subclass it (ActivityNotFound, AlertConflict…); the one handler below answers it for every view."""
+
+    status = 409
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def handle_domain_error(exc: DomainError):
+    """Answers a domain's refusal with the shared error body."""
+    response = jsonify(error_body(exc.status, exc.message, {exc.field: [exc.message]} if exc.field else None))
+    response.status_code = exc.status
+    return response
+
+
 def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:
     """Builds the error body that every endpoint returns."""
     body = {
@@ -89,4 +109,5 @@ def handle_unexpected(exc: Exception):
 def register(app) -> None:
     """Installs the handlers (after flask-smorest, so ours win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -10,7 +10,7 @@ from flask import current_app, request
 from flask_smorest import abort
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-STAFF_ROLES = ("clerk", "dispatcher", "supervisor", "trainer", "editor", "admin")
+STAFF_ROLES = ("clerk", "dispatcher", "supervisor", "trainer", "editor", "organiser", "admin")
 
 
 @dataclass(frozen=True)

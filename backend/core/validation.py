@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -131,6 +131,24 @@ class Date(fields.Date):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(_sane_date)
+
+
+# Times without an offset are the service's local time (the demo jurisdiction is in China).
+LOCAL_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def _sane_datetime(value: datetime) -> None:
+    if not MIN_DATE <= value.date() <= MAX_DATE:
+        raise ValidationError(f"时间应在 {MIN_DATE.isoformat()} 到 {MAX_DATE.isoformat()} 之间")
+
+
+class DateTime(fields.AwareDateTime):
+    """A moment between MIN_DATE and MAX_DATE, read back aware (no offset given → Beijing time)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", LOCAL_ZONE)
+        super().__init__(**kwargs)
+        self.validators.append(_sane_datetime)
 
 
 class PeriodArgs(Schema):

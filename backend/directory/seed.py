@@ -18,6 +18,7 @@ DEMO_ROLES = {
     "supervisor": "督办员（演示）",
     "trainer": "机器人训练师（演示）",
     "editor": "事项编辑（演示）",
+    "organiser": "活动组织者（演示）",
     "admin": "系统管理员（演示）",
 }
 

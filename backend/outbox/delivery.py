@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from backend.core.models import utcnow
 from backend.extensions import db
@@ -50,6 +50,11 @@ def _lease_seconds(count: int) -> int:
 def claim(limit: int, *, only: int | None = None) -> list[int]:
     """Marks up to `limit` due messages as sending under a lease and returns their ids; commits.
 
+    Messages are taken by priority (emergency alerts first), then oldest due first. While a message of a
+    smaller priority is due or being sent by another worker, no larger priority is claimed: with several
+    workers the last alerts are still sent before the first routine message (a message waiting to retry later
+    holds nothing back).
+
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED picks rows no other worker is claiming, then they are
     updated in the same transaction. SQLite: one conditional UPDATE statement, which SQLite runs under
     its database-wide write lock. A message whose lease expired (its worker died) is due again.
@@ -61,7 +66,16 @@ def claim(limit: int, *, only: int | None = None) -> list[int]:
     )
     if only is not None:
         due = and_(OutboxMessage.id == only, due)
-    picked = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    # The status tests repeat the conditions' so the partial index of the claim order can serve them.
+    live = OutboxMessage.status.in_(("pending", "sending"))
+    picked = select(OutboxMessage.id).where(live, due)
+    if only is None:  # a producer waiting for its own message is not held back by anyone's priority
+        first_priority = select(func.min(OutboxMessage.priority)).where(live, or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            OutboxMessage.status == "sending",
+        )).scalar_subquery()
+        picked = picked.where(OutboxMessage.priority <= first_priority)
+    picked = picked.order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     postgres = db.engine.dialect.name == "postgresql"
     if postgres:
         # Not as a subquery of the UPDATE: PostgreSQL may re-run such a subquery and overrun the LIMIT.
@@ -124,7 +138,8 @@ def _deliver_one(message: OutboxMessage, report: DeliveryReport) -> None:
 def _claimed(ids: list[int]) -> list[OutboxMessage]:
     """The claimed messages in one query, detached: marking one commits, and that must not expire the rest."""
     # The claim was a bulk UPDATE: refresh any copy this session already holds.
-    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                  .order_by(OutboxMessage.priority, OutboxMessage.id)
                                   .execution_options(populate_existing=True)).all()
     for message in messages:
         db.session.expunge(message)

@@ -14,7 +14,8 @@ Handler = Callable[[dict, OutboxMessage], None]
 _HANDLERS: dict[str, Handler] = {}
 
 # Subscription templates by the names callers use; the ids are deployment settings.
-TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id"}
+TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id", "activity_update": "wechat_activity_template_id",
+                     "emergency_alert": "wechat_alert_template_id"}
 # WeChat rejects values longer than these per keyword type (errcode 47003).
 VALUE_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32, "letter": 32,
                 "car_number": 8, "phone_number": 17}
@@ -76,26 +77,55 @@ def is_phrase(text: str) -> bool:
 @register_handler("wechat_subscribe")
 def send_wechat_subscribe(payload: dict, message: OutboxMessage) -> None:
     """payload {"resident_id", "template", "data", "page"} → a subscription message to that resident."""
-    from backend.residents import service as residents
-    from integrations.wechat import WeChatError, get_gateway
-
     resident_id, template, data = payload.get("resident_id"), payload.get("template"), payload.get("data")
     if not isinstance(resident_id, int) or not isinstance(data, dict):
         raise PermanentFailure("payload needs resident_id (int) and data (object)")
+    send_subscription(resident_id=resident_id, template=template, data=data, page=payload.get("page"))
+
+
+def send_subscription(*, resident_id: int, template: str, data: dict, page: str | None) -> None:
+    """Sends one subscription message of a named template to a resident; PermanentFailure when it never can be."""
+    from backend.residents import service as residents
+    from integrations.wechat import WeChatError, defaults, get_gateway
+
     setting = TEMPLATE_SETTINGS.get(template)
     if setting is None:
         raise PermanentFailure(f"unknown template {template!r}")
+    settings = current_app.config["SETTINGS"]
+    template_id = getattr(settings, setting)
+    if not template_id:
+        raise PermanentFailure(f"template {template!r} is not configured")
     openid = residents.openid_of(resident_id)
     if openid is None:
         raise PermanentFailure(f"resident {resident_id} no longer exists")
-    settings = current_app.config["SETTINGS"]
-    shaped = _template_data(data, settings.wechat_template_fields)
+    keywords = {**_default_keywords(defaults), **settings.wechat_template_fields}
+    shaped = _template_data(data, keywords)
     try:
-        get_gateway().send_subscribe_message(openid, getattr(settings, setting), shaped, payload.get("page"))
+        get_gateway().send_subscribe_message(openid, template_id, shaped, page)
     except WeChatError as exc:
         if exc.permanent:
             raise PermanentFailure(str(exc)) from exc
         raise
+
+
+def _default_keywords(defaults) -> dict:
+    pairs = {}
+    for spec in (defaults.ACTIVITY_TEMPLATE_FIELDS, defaults.ALERT_TEMPLATE_FIELDS):
+        pairs.update(item.split("=", 1) for item in spec.split(","))
+    return pairs
+
+
+@register_handler("emergency_alert")
+def send_emergency_alert(payload: dict, message: OutboxMessage) -> None:
+    """payload {"alert_id", "version", "resident_id"} → the alert's subscription message to that resident."""
+    from backend.alerts import flows as alerts
+
+    try:
+        shaped = alerts.subscription(payload)
+    except LookupError as exc:
+        raise PermanentFailure(str(exc)) from exc
+    send_subscription(resident_id=shaped["resident_id"], template=shaped["template"], data=shaped["data"],
+                      page=shaped["page"])
 
 
 @register_handler("staff_alert")

@@ -10,7 +10,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from backend.extensions import db, redis_store
-from backend.outbox.models import OutboxMessage
+from backend.outbox.models import PRIORITY_ROUTINE, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +20,15 @@ KICK_TTL = 30
 _SESSION_FLAG = "zj.outbox_kick"
 
 
-def enqueue(*, kind: str, payload: dict, dedupe_key: str, new: bool = False) -> OutboxMessage:
+def enqueue(*, kind: str, payload: dict, dedupe_key: str, new: bool = False,
+            priority: int = PRIORITY_ROUTINE) -> OutboxMessage:
     """Adds a message to the caller's session; it is delivered only if the caller commits. The message already
     queued under dedupe_key is returned instead, unless the caller knows the key is `new`."""
     if not new:
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key)
+    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, priority=priority)
     db.session.add(message)
     db.session.info[_SESSION_FLAG] = True
     return message
@@ -46,6 +47,11 @@ def settle(message_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def mark_enqueued() -> None:
+    """Tells the session that rows were queued by a bulk statement, so its commit wakes the worker."""
+    db.session.info[_SESSION_FLAG] = True
 
 
 def queue_name() -> str:
