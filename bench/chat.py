@@ -12,7 +12,7 @@ The two paths alternate, --rounds times each, so both see the same machine. Prin
 turns/s, p50/p95/p99, degraded replies (the backend's apology) and failures, the backend's throughput as
 a share of Rasa's own (must reach ≥ 80 %, with 0 degraded replies), and CPU per turn of each process.
 Then, unless --latency-rounds 0, one resident at a time (what latency means to a resident).
-Usage: python -m bench.chat [--concurrency 8,32,64] [--messages 5] [--rounds 2] [--latency-rounds 3]
+Usage: python -m bench.chat [--concurrency 8,32,64] [--messages 5] [--rounds 4] [--latency-rounds 3]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from backend.devenv import rasa_stores
 from bench.common import ROOT, CpuMeter, percentile, prepare_database, process_tree, scratch_database, summary
-from tests.bot_stack import BotStack, free_port, procfile_web
+from tests.bot_stack import BotStack, drop_tracker_database, free_port, procfile_web
 
 MESSAGES = [
     "你好", "宝宝刚出生怎么上户口", "那要带什么材料", "要多久能办好", "身份证丢了咋补办", "在哪里办",
@@ -42,6 +42,7 @@ MESSAGES = [
 ]
 THROUGHPUT_SHARE_TARGET = 0.80
 CLIENT_TIMEOUT = 120
+WARM_UP = 8
 
 
 def conversation(index: int, length: int) -> list[str]:
@@ -130,16 +131,6 @@ def _postgres_backends(database_url: str) -> list[int]:
         engine.dispose()
 
 
-def _drop_tracker_database(database_url: str) -> None:
-    url = make_url(database_url)
-    if not url.drivername.startswith("postgresql"):
-        return
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_rasa" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _gunicorn_tree(port: int) -> list[int]:
     """The gunicorn master bound to this port and its workers."""
     for entry in Path("/proc").iterdir():
@@ -159,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--concurrency", default="8,32,64", help="numbers of residents chatting at once")
     parser.add_argument("--messages", type=int, default=5, help="messages per resident at each level")
-    parser.add_argument("--rounds", type=int, default=2, help="alternations of the two paths at each level")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations of the two paths at each level")
     parser.add_argument("--latency-rounds", type=int, default=3, help="one-at-a-time conversations on each path")
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",") if level.strip()]
@@ -175,12 +166,12 @@ def main() -> None:
         print("stores: " + ("PostgreSQL + Redis, Rasa with the SQL tracker store and the Redis lock store"
                             if stores else "SQLite or no Redis: Rasa keeps conversations in memory"), flush=True)
         if stores:
-            stack.callback(_drop_tracker_database, database_url)
+            stack.callback(drop_tracker_database, database_url)
         prepare_database(env)
         bot = stack.enter_context(BotStack(f"http://127.0.0.1:{internal_port}", env["BOT_SERVICE_TOKEN"], logs,
                                            stores=stores))
         env.update(RASA_URLS=bot.url, RASA_TOKEN=bot.token)
-        tokens = iter(_resident_tokens(env, sum(levels) * args.rounds + args.latency_rounds + 1))
+        tokens = iter(_resident_tokens(env, sum(levels) * args.rounds + args.latency_rounds + WARM_UP))
         backend_url, _ = stack.enter_context(procfile_web(env, web_port, internal_port, logs))
         chat_url, webhook = f"{backend_url}/api/mp/chat", f"{bot.url}/webhooks/zhijian/webhook"
         rasa_headers = {"Authorization": f"Bearer {bot.token}"}
@@ -193,9 +184,10 @@ def main() -> None:
             return http.post(webhook, json={"sender": sender, "message": message}, headers=rasa_headers,
                              timeout=CLIENT_TIMEOUT)
 
-        # Warm-up of both paths: first calls load lazily initialised parts of every process.
-        Run(via_backend, [next(tokens)], len(MESSAGES), backend=True).play()
-        Run(direct, ["bench-warm-up"], len(MESSAGES), backend=False).play()
+        # Warm-up of both paths, 8 at once so that every web worker is reached: first calls load lazily
+        # initialised parts of every process.
+        Run(via_backend, [next(tokens) for _ in range(WARM_UP)], len(MESSAGES) // 2, backend=True).play()
+        Run(direct, [f"bench-warm-up-{i}" for i in range(WARM_UP)], len(MESSAGES) // 2, backend=False).play()
         meter = CpuMeter({
             "web": lambda: _gunicorn_tree(web_port), "web-internal": lambda: _gunicorn_tree(internal_port),
             "rasa": lambda: process_tree(bot.rasa.pid), "actions": lambda: process_tree(bot.actions.pid),

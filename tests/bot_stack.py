@@ -187,3 +187,17 @@ def procfile_web(env: dict, web_port: int, internal_port: int, log_dir: Path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def drop_tracker_database(database_url: str) -> None:
+    """Drops Rasa's SQL tracker database `<db>_rasa` made beside a PostgreSQL database (backend.devenv)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_rasa" WITH (FORCE)'))
+    admin.dispose()
