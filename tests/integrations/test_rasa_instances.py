@@ -5,11 +5,26 @@ import time
 
 import pytest
 
+from backend.settings import Settings, SettingsError
 from integrations.rasa import RasaClient, RasaUnavailable, get_client
 from integrations.rasa.client import DOWN_SECONDS
 from tests.conversations.conftest import make_resident
 
 DEAD = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+def test_rasa_urls_list_the_instances_and_rasa_url_is_one():
+    assert Settings.from_env({"RASA_URLS": " http://a:5005/, http://b:5005 ,"}).rasa_urls == (
+        "http://a:5005", "http://b:5005")
+    assert Settings.from_env({"RASA_URL": "http://a:5005/"}).rasa_urls == ("http://a:5005",)
+    assert Settings.from_env({"RASA_URLS": "http://b:5005", "RASA_URL": "http://a:5005"}).rasa_urls == (
+        "http://b:5005",)
+    assert Settings.from_env({}).rasa_urls == ()
+    for bad in ("a:5005", "http://a:5005,http://a:5005/"):
+        with pytest.raises(SettingsError, match="RASA_URLS"):
+            Settings.from_env({"RASA_URLS": bad})
+    with pytest.raises(SettingsError, match="RASA_TIMEOUT"):
+        Settings.from_env({"RASA_TIMEOUT": "0"})
 
 
 def test_calls_rotate_over_the_instances_and_those_marked_down_come_last():
