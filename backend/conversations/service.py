@@ -35,9 +35,6 @@ def open_conversation(*, resident_id: int) -> tuple[int, str]:
     """The resident's (conversation id, sender id), creating and committing the conversation on the first message."""
     row = db.session.execute(_CONVERSATION_OF, {"resident_id": resident_id}).first()
     if row is None:
-        # The write starts a transaction of its own: on SQLite a write after a read in one transaction fails
-        # at once when another connection wrote meanwhile, instead of waiting for the lock.
-        db.session.rollback()
         # Committed before Rasa is asked: the bot's actions (handoff) look it up from another process.
         db.session.add(Conversation(resident_id=resident_id, sender_id=str(resident_id)))
         try:
