@@ -81,3 +81,9 @@ def test_petition_classification_fails_over_too(two_instances_one_dead):
         assert isinstance(classifier, RasaClassifier)
         for _ in range(3):
             assert classifier.classify("楼下烧烤店油烟太大，窗户都不敢开").category
+
+
+@pytest.mark.rasa
+def test_health_reports_a_bot_with_one_instance_down_as_partial(two_instances_one_dead):
+    body = two_instances_one_dead.test_client().get("/healthz").get_json()
+    assert body["components"]["bot"] == "partial" and body["status"] == "ok"
