@@ -8,6 +8,7 @@ import pytest
 from backend.settings import Settings, SettingsError
 from integrations.rasa import RasaClient, RasaUnavailable, get_client
 from integrations.rasa.client import DOWN_SECONDS
+from tests.conftest import bot_settings
 from tests.conversations.conftest import make_resident
 
 DEAD = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -49,14 +50,9 @@ def test_only_every_instance_down_is_unavailable():
 @pytest.fixture
 def two_instances_one_dead(app_with_bot, bot_stack):
     """The app with RASA_URLS = a dead instance and the real Rasa."""
-    settings = app_with_bot.config["SETTINGS"]
-    app_with_bot.config["SETTINGS"] = dataclasses.replace(settings, rasa_urls=(DEAD, bot_stack.url))
-    app_with_bot.extensions.pop("rasa_client", None)
-    try:
+    settings = dataclasses.replace(app_with_bot.config["SETTINGS"], rasa_urls=(DEAD, bot_stack.url))
+    with bot_settings(app_with_bot, settings):
         yield app_with_bot
-    finally:
-        app_with_bot.config["SETTINGS"] = settings
-        app_with_bot.extensions.pop("rasa_client", None)
 
 
 @pytest.mark.rasa
