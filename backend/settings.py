@@ -76,9 +76,11 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 300
     bot_service_token: str = ""
-    rasa_url: str = ""
+    # Every Rasa server the backend spreads chat turns and /model/parse over (RASA_URLS, or RASA_URL alone).
+    rasa_urls: tuple[str, ...] = ()
     rasa_token: str = ""
-    rasa_timeout: float = 3.0
+    # Seconds Rasa may take to answer once it has the request (see docs/chat.md for why 10).
+    rasa_timeout: float = 10.0
     routing_confidence_threshold: float = 0.6
     routing_classifier: str = "rasa"
     petition_routing: str = "worker"
@@ -137,7 +139,8 @@ class Settings:
         rasa_token = env.get("RASA_TOKEN", "")
         if not rasa_token and dev_like:
             rasa_token = "dev-rasa-token-" + secret_key[:16]
-        if not dev_like and env.get("RASA_URL") and len(rasa_token) < 24:
+        rasa_urls = _rasa_urls(env)
+        if not dev_like and rasa_urls and len(rasa_token) < 24:
             raise SettingsError("RASA_TOKEN must be set (24+ characters) in production")
         phone_key = env.get("PHONE_ENCRYPTION_KEY", "")
         if not phone_key and not dev_like:
@@ -156,9 +159,9 @@ class Settings:
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 300),
             bot_service_token=bot_token,
-            rasa_url=env.get("RASA_URL", "").rstrip("/"),
+            rasa_urls=rasa_urls,
             rasa_token=rasa_token,
-            rasa_timeout=_float(env, "RASA_TIMEOUT", 3.0),
+            rasa_timeout=_positive(env, "RASA_TIMEOUT", 10.0, _float),
             routing_confidence_threshold=_float(env, "ROUTING_CONFIDENCE_THRESHOLD", 0.6),
             **wechat,
             **official,
@@ -175,6 +178,18 @@ class Settings:
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             phone_encryption_key=phone_key or secret_key,
         )
+
+
+def _rasa_urls(env: dict) -> tuple[str, ...]:
+    """RASA_URLS ("http://a:5005,http://b:5005") or else RASA_URL; empty = no bot."""
+    raw = env.get("RASA_URLS", "") or env.get("RASA_URL", "")
+    urls = tuple(url.strip().rstrip("/") for url in raw.split(",") if url.strip())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(f"RASA_URLS must be http(s) URLs separated by commas, got {url!r}")
+    if len(set(urls)) != len(urls):
+        raise SettingsError(f"RASA_URLS lists an instance twice: {raw!r}")
+    return urls
 
 
 def _wechat(env: dict, dev_like: bool) -> dict:

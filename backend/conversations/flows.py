@@ -10,6 +10,7 @@ from flask import after_this_request, current_app, has_request_context
 
 from backend.conversations import service
 from backend.core.models import utcnow
+from backend.extensions import db
 from integrations.rasa import RasaUnavailable, get_client
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def chat(*, resident_id: int, text: str) -> dict:
     if not clean:
         replies, outcome, understanding = [{"text": EMPTY_REPLY, "cards": []}], "empty", None
     else:
+        # No transaction (nor pooled connection) stays open while Rasa thinks, which may take seconds.
+        db.session.rollback()
         replies, outcome, understanding = _ask_bot(sender_id, clean)
     log_turn_after_response(service.turn_row(
         conversation_id=conversation_id, text=clean, replies=replies, outcome=outcome,

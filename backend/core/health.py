@@ -27,17 +27,19 @@ def check_db() -> str:
 
 
 def check_bot() -> str:
-    """Asks the Rasa server for its status page, briefly."""
+    """Asks each Rasa server for its status page, briefly: ok (all), partial (some answer) or down (none)."""
     settings = current_app.config["SETTINGS"]
-    if not settings.rasa_url:
+    if not settings.rasa_urls:
         return "not_configured"
     import requests
 
-    try:
-        response = requests.get(settings.rasa_url + "/", timeout=0.5)
-    except requests.RequestException:
-        return "down"
-    return "ok" if response.ok else "down"
+    up = 0
+    for url in settings.rasa_urls:
+        try:
+            up += requests.get(url + "/", timeout=0.5).ok
+        except requests.RequestException:
+            pass
+    return "ok" if up == len(settings.rasa_urls) else "partial" if up else "down"
 
 
 @blp.route("/healthz")

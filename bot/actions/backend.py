@@ -9,7 +9,8 @@ import requests
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# The backend's internal pool (Procfile `web-internal`), not the public one: see docs/chat.md.
+DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 DEFAULT_TIMEOUT_SECONDS = 3.0
 
 

@@ -25,13 +25,13 @@ def test_chat_needs_a_resident_token(client, auth):
 def test_bot_down_answers_with_an_apology_and_keeps_the_message(app, client, resident):
     resident_id, headers = resident
     settings = app.config["SETTINGS"]
-    original = settings.rasa_url
-    object.__setattr__(settings, "rasa_url", "http://127.0.0.1:9")  # nothing listens on the discard port
+    original = settings.rasa_urls
+    object.__setattr__(settings, "rasa_urls", ("http://127.0.0.1:9",))  # nothing listens on the discard port
     try:
         response = client.post("/api/mp/chat", json={"text": "楼下烧烤店油烟太大了，电话13812345678"}, headers=headers,
                                buffered=True)
     finally:
-        object.__setattr__(settings, "rasa_url", original)
+        object.__setattr__(settings, "rasa_urls", original)
     assert response.status_code == 200
     body = response.get_json()
     assert body["degraded"] is True and body["offer"] == "leave_message"

@@ -50,3 +50,12 @@ def test_the_official_accounts_keys_are_made_once_and_accepted_by_settings(tmp_p
     settings = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, **first})
     assert (settings.wechat_oa_token, settings.wechat_oa_aes_key) == (first["WECHAT_OA_TOKEN"],
                                                                        first["WECHAT_OA_AES_KEY"])
+
+
+def test_the_action_server_calls_the_internal_pool_even_in_an_old_file(tmp_path):
+    path = tmp_path / "dev.env"
+    path.write_text("BACKEND_URL=http://127.0.0.1:8000\nRASA_TOKEN=kept\n")
+    ensure(path, {})
+    assert _read(path)["BACKEND_URL"] == "http://127.0.0.1:8001" and _read(path)["RASA_TOKEN"] == "kept"
+    ensure(path, {"INTERNAL_PORT": "9101"})
+    assert _read(path)["BACKEND_URL"] == "http://127.0.0.1:9101"

@@ -88,7 +88,8 @@ def fake_rasa():
 @pytest.fixture
 def oa_app(committed_app, fake_wechat, fake_rasa):
     """The app with real commits, the fake WeChat server and the stand-in Rasa (Rasa's timeout above any delay)."""
-    settings = dataclasses.replace(committed_app.config["SETTINGS"], rasa_url=fake_rasa.url, rasa_timeout=10.0)
+    settings = dataclasses.replace(committed_app.config["SETTINGS"], rasa_urls=(fake_rasa.url,),
+                                   rasa_timeout=10.0)
     with bot_settings(committed_app, settings):
         yield committed_app
 

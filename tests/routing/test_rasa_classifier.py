@@ -39,7 +39,7 @@ def test_suggest_uses_the_bot_model(rasa_routing, text, category, department):
 def test_rasa_down_means_the_manual_queue(app_with_bot):
     settings = app_with_bot.config["SETTINGS"]
     app_with_bot.config["SETTINGS"] = dataclasses.replace(
-        settings, routing_classifier="rasa", rasa_url="http://127.0.0.1:9")
+        settings, routing_classifier="rasa", rasa_urls=("http://127.0.0.1:9",))
     app_with_bot.extensions.pop("rasa_client", None)
     try:
         from backend.routing.classifiers import ClassifierUnavailable, get_classifier
