@@ -11,7 +11,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import seed
-from backend.core import database, edge, errors
+from backend.core import database, docs, edge, errors
 from backend.core.masking import install_log_masking
 from backend.core.models import render_item
 from backend.extensions import api, db, migrate, redis_store
@@ -116,8 +116,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     wechat.init_app(app)
     outbox.init_app(app)
     app.config.setdefault("RESIDENT_LOADER", residents.openid_of)
-    api.init_app(app)
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.init_app(app, spec_kwargs={"extra_plugins": [docs.DocConventions()]})
     for target in BLUEPRINTS:
         module, _, attr = target.partition(":")
         blueprint = getattr(import_module(module), attr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hmac
 from dataclasses import dataclass
@@ -126,9 +127,21 @@ def _require(check, forbidden_message: str):
                 abort(403, message=forbidden_message)
             return view(*args, **kwargs)
 
+        _document_bearer_auth(wrapper)
         return wrapper
 
     return decorator
+
+
+def _document_bearer_auth(view) -> None:
+    """Says in the OpenAPI document what the decorator enforces: a bearer token, else 401; the wrong caller, 403."""
+    # flask-smorest reads each view's `_apidoc`; copied first so the wrapped function's own doc stays as it was.
+    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    doc.setdefault("manual_doc", {}).setdefault("security", [{"bearerAuth": []}])
+    responses = doc.setdefault("response", {}).setdefault("responses", {})
+    for status, name in ((401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
+        responses.setdefault(status, [name])
+    view._apidoc = doc
 
 
 def require_staff(*roles: str):
