@@ -20,7 +20,6 @@ def _me():
 class Me(MethodView):
     @require_resident()
     @blp.response(200, schemas.ResidentPublicSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
     def get(self):
         """The signed-in resident's profile (phone masked)"""
         return _me()
@@ -28,7 +27,6 @@ class Me(MethodView):
     @require_resident()
     @blp.arguments(schemas.ProfileUpdateSchema)
     @blp.response(200, schemas.ResidentPublicSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, changes):
         """Change nickname, phone, home street and community"""
         try:

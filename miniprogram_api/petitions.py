@@ -14,7 +14,7 @@ from backend.petitions.views import send_photo
 
 blp = Blueprint("mp_petitions", __name__, url_prefix="/api/mp/petitions", description="我的诉求")
 
-CREATE_DOC = {"requestBody": {"content": {
+CREATE_DOC = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": schemas.PetitionCreateSchema},
     "multipart/form-data": {"schema": {"allOf": [{"$ref": "#/components/schemas/PetitionCreate"}, {
         "type": "object", "properties": {"photos": {"type": "array", "items": {"type": "string", "format": "binary"}}},

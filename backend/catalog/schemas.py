@@ -97,6 +97,11 @@ class ItemUpdateSchema(ItemWriteSchema):
     class Meta:
         exclude = ("code", "status")
 
+    @validates_schema
+    def _changes_something(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("请至少填写一项要修改的内容", "_schema")
+
 
 class SearchArgs(PageArgs):
     q = fields.String(load_default=None, validate=validate.Length(

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import PageArgs, Text
+from backend.core.validation import Boolean, PageArgs, Text
 
 
 class ChatRequestSchema(Schema):
@@ -44,7 +44,7 @@ class HandoffRequestSchema(Schema):
 
 
 class ConversationArgs(PageArgs):
-    handoff = fields.Boolean(load_default=False)
+    handoff = Boolean(load_default=False)
 
 
 class ConversationSchema(Schema):

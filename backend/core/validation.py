@@ -168,3 +168,17 @@ class PageArgs(Schema):
 
     page = Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     limit = Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class Boolean(fields.Boolean):
+    """true or false — a JSON boolean, or the word in a query string or form; 0, 1, "yes" and "on" are refused."""
+
+    WORDS = {"true": True, "false": False}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # marshmallow's own Boolean takes 0 and 1 (1 == True in a set), which the document does not allow.
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in self.WORDS:
+            return self.WORDS[value.lower()]
+        raise self.make_error("invalid", input=value)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from backend.core.validation import PageArgs
+from backend.core.validation import Boolean, PageArgs
 from backend.notifications.models import KIND_LABELS
 
 
 class NotificationListArgs(PageArgs):
-    unread = fields.Boolean(load_default=None, allow_none=True)
+    unread = Boolean(load_default=None, allow_none=True)
 
 
 class NotificationPetitionRefSchema(Schema):

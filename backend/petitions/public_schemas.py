@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import Integer, PageArgs, Text
+from backend.core.validation import Boolean, Integer, PageArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions import timeline as history
@@ -78,7 +78,7 @@ class PetitionPublicSchema(PetitionPublicListItemSchema):
 
 class PetitionRateSchema(Schema):
     score = Integer(required=True, validate=validate.Range(min=1, max=5))
-    resolved = fields.Boolean(required=True)
+    resolved = Boolean(required=True)
     comment = Text(load_default="", validate=validate.Length(max=500))
 
 

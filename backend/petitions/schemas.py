@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from backend.core.masking import mask_text
-from backend.core.validation import Integer, PageArgs, PeriodArgs, Text
+from backend.core.validation import Boolean, Integer, PageArgs, PeriodArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import states
 from backend.petitions.models import TYPES, URGENCIES
@@ -31,7 +31,7 @@ class PetitionCreateSchema(_Stripped):
     address = Text(load_default="", validate=validate.Length(max=200))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
-    contact_consent = fields.Boolean(load_default=False)
+    contact_consent = Boolean(load_default=False)
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
 
 
