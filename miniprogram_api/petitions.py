@@ -111,7 +111,7 @@ class Reopen(MethodView):
 @blp.route("/<int:petition_id>/withdraw")
 class Withdraw(MethodView):
     @require_resident()
-    @blp.arguments(public_schemas.PetitionReasonSchema)
+    @blp.arguments(public_schemas.PetitionReasonSchema, required=False)  # the reason is optional: no body is fine
     @blp.response(200, public_schemas.PetitionPublicSchema)
     def post(self, data, petition_id):
         """Withdraw a petition that no department has accepted yet"""
