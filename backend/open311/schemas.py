@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from backend.calendar.service import BEIJING
-from backend.core.validation import Text
+from backend.core.validation import Boolean, Text
 from backend.petitions.models import TYPES, URGENCIES
 from backend.petitions.schemas import CONTENT_LENGTH
 
@@ -138,7 +138,7 @@ class PartnerCreateSchema(Schema):
 
 
 class PartnerUpdateSchema(Schema):
-    is_active = fields.Boolean(required=True)
+    is_active = Boolean(required=True)
 
 
 class PartnerSchema(Schema):
