@@ -11,7 +11,6 @@ from backend.core.security import current_principal, require_resident
 blp = Blueprint("mp_activities", __name__, url_prefix="/api/mp/activities", description="志愿活动")
 
 PUBLIC = {"security": []}
-SECURED = {"security": [{"bearerAuth": []}]}
 
 
 @blp.route("")
@@ -30,7 +29,6 @@ class Activities(MethodView):
 class Mine(MethodView):
     @require_resident()
     @blp.response(200, schemas.MySignupListSchema)
-    @blp.doc(**SECURED)
     def get(self):
         """My sign-ups with check-in times and hours, and my total service hours"""
         items, total_hours = service.mine(resident_id=current_principal().id)
@@ -53,7 +51,6 @@ class Signup(MethodView):
     @blp.response(200, schemas.SignupResultSchema)
     @blp.alt_response(409, description="报名已截止")
     @blp.alt_response(422, description="未同意向组织方提供姓名和手机号")
-    @blp.doc(**SECURED)
     def post(self, data, activity_id):
         """Sign up (consent required): confirmed while places are left, else waitlisted with a position"""
         return service.sign_up(activity_id=activity_id, resident_id=current_principal().id,
@@ -65,7 +62,6 @@ class Cancel(MethodView):
     @require_resident()
     @blp.response(200, schemas.SignupResultSchema)
     @blp.alt_response(409, description="已过取消截止时间或已签到")
-    @blp.doc(**SECURED)
     def post(self, activity_id):
         """Cancel my sign-up before the cancellation deadline (the first waitlisted takes the place)"""
         signup = service.cancel(activity_id=activity_id, resident_id=current_principal().id)
@@ -85,7 +81,6 @@ class Checkin(MethodView):
     @blp.arguments(schemas.CodeRequestSchema)
     @blp.response(200, schemas.CheckResultSchema)
     @blp.alt_response(409, description="不在签到时间内或不是正式报名人员")
-    @blp.doc(**SECURED)
     def post(self, data, activity_id):
         """Check in with the code the organiser shows (from 30 minutes before the start to 30 after the end)"""
         return _check(activity_id, data["code"], out=False)
@@ -97,7 +92,6 @@ class Checkout(MethodView):
     @blp.arguments(schemas.CodeRequestSchema)
     @blp.response(200, schemas.CheckResultSchema)
     @blp.alt_response(409, description="尚未签到或不在签到时间内")
-    @blp.doc(**SECURED)
     def post(self, data, activity_id):
         """Check out with the organiser's code; the service hours are credited"""
         return _check(activity_id, data["code"], out=True)

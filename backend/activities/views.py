@@ -17,7 +17,6 @@ from backend.core.validation import PageArgs
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/activities", description="志愿活动管理（组织方）")
 
 ORGANISER = "organiser"
-SECURED = {"security": [{"bearerAuth": []}]}
 CSV_COLUMNS = (("name", "姓名"), ("phone", "手机号"), ("status", "状态"), ("position", "候补名次"),
                ("signed_up_at", "报名时间"), ("checked_in_at", "签到时间"), ("checked_out_at", "签退时间"),
                ("hours", "服务时长（小时）"))
@@ -33,7 +32,6 @@ class Activities(MethodView):
     @require_staff(ORGANISER)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, schemas.ActivityStaffListSchema)
-    @blp.doc(**SECURED)
     def get(self, args):
         """My activities, newest first (every activity for an admin)"""
         items, total = service.list_for_organiser(organiser=current_principal(), page=args["page"],
@@ -43,7 +41,6 @@ class Activities(MethodView):
     @require_staff(ORGANISER)
     @blp.arguments(schemas.ActivityWriteSchema)
     @blp.response(201, schemas.ActivitySchema)
-    @blp.doc(**SECURED)
     def post(self, data):
         """Publish an activity"""
         return service.create(organiser=current_principal(), data=data)
@@ -53,7 +50,6 @@ class Activities(MethodView):
 class ActivityDetail(MethodView):
     @require_staff(ORGANISER)
     @blp.response(200, schemas.ActivitySchema)
-    @blp.doc(**SECURED)
     def get(self, activity_id):
         """One of my activities"""
         return _mine(activity_id)
@@ -63,7 +59,6 @@ class ActivityDetail(MethodView):
 class Signups(MethodView):
     @require_staff(ORGANISER)
     @blp.response(200, schemas.SignupStaffListSchema)
-    @blp.doc(**SECURED)
     def get(self, activity_id):
         """The sign-ups of my activity: confirmed, then the waitlist in order (phones masked)"""
         rows = service.signup_rows(_mine(activity_id))
@@ -75,7 +70,6 @@ class SignupsExport(MethodView):
     @require_staff(ORGANISER)
     @blp.response(200, description="CSV（UTF-8 带 BOM，Excel 可直接打开）",
                   content_type="text/csv")
-    @blp.doc(**SECURED)
     def get(self, activity_id):
         """Export the sign-ups of my activity as CSV, with the phones the residents agreed to share"""
         activity = _mine(activity_id)
@@ -104,7 +98,6 @@ def _cell(key: str, value) -> str:
 class CheckinCode(MethodView):
     @require_staff(ORGANISER)
     @blp.response(200, schemas.CheckinCodeSchema)
-    @blp.doc(**SECURED)
     def get(self, activity_id):
         """A fresh check-in/check-out code to show as a QR code (valid 10 minutes; refresh before it expires)"""
         return service.checkin_code(_mine(activity_id))

@@ -4,10 +4,11 @@ Each cell of the table is what one caller gets from one endpoint, with the reque
   ok   the caller gets past authorization: any status but 401, 403 and 404 (and never ≥ 500)
   401  no or an invalid token        403  signed in, but not allowed        404  not theirs (existence hidden)
 The resources are real: resident A's petition P (with a photo) routed to urban_management, A's conversation,
-a notification addressed to the supervisors, a catalog item and a routing rule from the seed, an Open311
-partner and its request. The WeChat official account's webhook is let in by WeChat's signature only. "resident" is A,
-"other_resident" is B; "clerk" is urban_management's clerk, "other_clerk" the transport clerk. Every request
-runs in a savepoint that is rolled back, so no call sees another's effects.
+a notification addressed to the supervisors, a catalog item and a routing rule from the seed, a volunteer
+activity A signed up for, an emergency alert, an Open311 partner and its request. "resident" is A,
+"other_resident" is B; "clerk" is urban_management's clerk, "other_clerk" the transport clerk. Open311 partners
+are let in by their api_key and the official account's webhook by WeChat's signature, not by a bearer token.
+Every request runs in a savepoint that is rolled back, so no call sees another's effects.
 
 A new endpoint fails test_every_endpoint_is_in_the_matrix until it has a row (see docs/testing.md).
 """
@@ -16,21 +17,26 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from backend.core.models import utcnow
 from backend.extensions import db
+from tests.activities.conftest import window
 from tests.petitions.conftest import VALID, jpeg_bytes, make_resident
 
 MATRIX = Path(__file__).with_name("authz_matrix.txt")
 CALLERS = ("anonymous", "resident", "other_resident", "clerk", "other_clerk", "dispatcher", "supervisor",
-           "trainer", "editor", "admin", "bot")
+           "trainer", "editor", "organiser", "admin", "bot")
 OUTCOMES = {"ok", "401", "403", "404"}
 # Flask's static files and the API documentation (Swagger UI, /openapi.json) are not the API.
 EXCLUDED_ENDPOINTS = ("static", "api-docs.", "docs_static.")
 
+ALERT = {"level": "red", "title": "暴雨红色预警", "text": "预计未来 3 小时有特大暴雨，请勿外出，远离河道。",
+         "streets": ["dongshan"], "valid_until": (utcnow() + timedelta(hours=6)).isoformat()}
 OPEN311_REQUEST = {"api_key": "{api_key}", "service_code": "restaurant_fumes", "lat": "31.9512", "long": "118.8436",
                    "description": "竹山路100号烧烤店油烟直排，晚上熏得不能开窗", "address_string": "江宁区竹山路100号"}
 
@@ -60,6 +66,13 @@ REQUESTS = {
     "PATCH /api/v1/catalog/items/<string:code>": {"json": {"fee": "不收费"}},
     "POST /api/v1/open311/partners": {"json": {"name": "矩阵合作方 {caller}"}},
     "PATCH /api/v1/open311/partners/<int:partner_id>": {"json": {"is_active": True}},
+    "POST /api/v1/activities": {"json": window()},
+    "POST /api/mp/activities/<int:activity_id>/signup": {"json": {"consent": True}},
+    "POST /api/mp/activities/<int:activity_id>/checkin": {"json": {"code": "not-the-code"}},
+    "POST /api/mp/activities/<int:activity_id>/checkout": {"json": {"code": "not-the-code"}},
+    "POST /api/v1/alerts": {"json": ALERT},
+    "PATCH /api/v1/alerts/<int:alert_id>": {"json": {"title": "暴雨红色预警（更新）"}},
+    "POST /api/v1/alerts/<int:alert_id>/withdraw": {"json": {"reason": "预警解除"}},
     # Open311 partners are let in by the api_key in the form, whatever bearer token comes with it.
     "POST /open311/v2/requests.<any(json, xml):fmt>": {"form": OPEN311_REQUEST},
 }
@@ -125,7 +138,8 @@ def _openapi_path(rule: str) -> str:
 @pytest.fixture
 def resources(app, auth, client, fake_wechat):
     """Resident A's petition with a photo routed to urban_management, A's conversation, a supervisors'
-    notification, a catalog item and a routing rule; and every caller's headers."""
+    notification, a catalog item and a routing rule with a street override, an activity A signed up for, an
+    alert, an Open311 partner and a request it filed; and every caller's headers."""
     from backend.catalog.models import ServiceItem
     from backend.conversations import service as conversations
     from backend.notifications import service as notifications
@@ -137,7 +151,7 @@ def resources(app, auth, client, fake_wechat):
     headers = {
         "anonymous": {}, "resident": auth.resident(alice.id), "other_resident": auth.resident(bob.id),
         "clerk": auth.staff("clerk_urban_management"), "other_clerk": auth.staff("clerk_transport"),
-        **{role: auth.staff(role) for role in ("dispatcher", "supervisor", "trainer", "editor", "admin")},
+        **{role: auth.staff(role) for role in ("dispatcher", "supervisor", "trainer", "editor", "organiser", "admin")},
         "bot": auth.service(),
     }
     form = {**VALID, "contact_consent": "true", "photos": [(io.BytesIO(jpeg_bytes()), "a.jpg")]}
@@ -161,13 +175,20 @@ def resources(app, auth, client, fake_wechat):
     override = client.put(f"/api/v1/routing/rules/{category}", json={"department": "transport", "street": "dongshan"},
                           headers=headers["supervisor"])
     assert override.status_code == 200, override.get_json()
+    activity = client.post("/api/v1/activities", json=window(), headers=headers["organiser"])
+    assert activity.status_code == 201, activity.get_json()
+    signup = client.post(f"/api/mp/activities/{activity.get_json()['id']}/signup", json={"consent": True},
+                         headers=headers["resident"])  # A's sign-up, for cancel
+    assert signup.status_code == 200, signup.get_json()
+    alert = client.post("/api/v1/alerts", json=ALERT, headers=headers["supervisor"])
+    assert alert.status_code == 201, alert.get_json()
     with app.app_context():
         partner, api_key = open311.create_partner(name="权限矩阵合作方", requests_per_minute=1000)
     filed = client.post("/open311/v2/requests.json", data={**_fill(OPEN311_REQUEST, {"api_key": api_key})},
                         buffered=True)
     assert filed.status_code == 201, filed.get_data(as_text=True)
     open311_request = filed.get_json()[0]
-    values = {"fmt": "json", "partner_id": partner.id, "api_key": api_key, "service_code": "restaurant_fumes",
+    values = {"activity_id": activity.get_json()["id"], "alert_id": alert.get_json()["id"], "fmt": "json", "partner_id": partner.id, "api_key": api_key, "service_code": "restaurant_fumes",
               "service_request_id": open311_request["service_request_id"], "token": open311_request["token"],
               "petition_id": petition_id, "photo_id": petition["photos"][0]["id"], "conversation_id": conversation_id,
               "notification_id": notification_id, "code": code, "category": category, "resident_id": alice.id}
