@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.activities.models import SIGNUP_STATUSES
-from backend.core.validation import DateTime, Integer, PageArgs, Text
+from backend.core.validation import Boolean, DateTime, Integer, PageArgs, Text
 from backend.directory.schemas import PlaceRefSchema
 
 STREET_CODE = validate.Length(min=1, max=32)
@@ -38,11 +38,11 @@ class ActivityListSchema(Schema):
 
 class ActivityListArgs(PageArgs):
     street = Text(load_default=None, validate=STREET_CODE, metadata={"description": "街道编码"})
-    upcoming = fields.Boolean(load_default=False, metadata={"description": "只看尚未结束的活动"})
+    upcoming = Boolean(load_default=False, metadata={"description": "只看尚未结束的活动"})
 
 
 class SignupRequestSchema(Schema):
-    consent = fields.Boolean(load_default=None, metadata={
+    consent = Boolean(load_default=None, metadata={
         "description": "同意向活动组织方提供姓名和手机号（必须为 true）"})
 
 
