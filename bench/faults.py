@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from backend.outbox.delivery import INTERRUPTED
 from bench.petitions import BODY, TEXTS
 from tests.deployment import Deployment
 
@@ -314,7 +315,9 @@ def wait_drained(deployment: Deployment, timeout: float) -> dict:
                 "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending', 'delivering')")[0][0],
         }
         if not any(left.values()) or time.monotonic() > deadline:
-            left["failed"] = deployment.query("SELECT count(*) FROM outbox_messages WHERE status = 'failed'")[0][0]
+            failed = deployment.query("SELECT last_error FROM outbox_messages WHERE status = 'failed'")
+            left["interrupted"] = sum(error == INTERRUPTED for (error,) in failed)
+            left["failed"] = len(failed) - left["interrupted"]
             return left
         time.sleep(1)
 
@@ -369,7 +372,8 @@ def report(result: dict) -> None:
     print(f"total: {totals['sent']} requests, {totals['5xx']} 5xx, {totals['lost']} petitions lost, "
           f"{result['duplicates']} notifications sent twice of {result['notifications']} sent; after the run "
           f"{result['left']['unrouted']} petitions unrouted, {result['left']['undelivered']} notifications "
-          f"undelivered, {result['left']['failed']} failed for good")
+          f"undelivered, {result['left']['failed']} failed for good, {result['left']['interrupted']} not repeated "
+          f"because a killed worker was sending them")
     print("recover s: redis — /healthz sees Redis again and the worker's RQ waits on the queue again; rasa — first chat answered by the bot after the restart; "
           "actions — first answer with a service card; worker — every petition filed before the restart routed; "
           "web-worker — gunicorn has replaced the worker and a request succeeded (from the kill); postgres — "

@@ -123,6 +123,28 @@ def unavailable(exc: BaseException) -> bool:
     return sqlstate is None or (sqlstate or "").startswith("08") or sqlstate in _SERVER_GONE
 
 
+def end_session(session) -> None:
+    """Removes a scoped session (rolling back what is open); when the server dropped its connection meanwhile,
+    the session is discarded instead of raising — nothing of it could be committed any more, and an error at
+    the end of a request would reach the client as a bare 500 (or stop a worker's loop)."""
+    try:
+        session.remove()
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        session.registry.clear()
+        log.warning("database connection lost during the session (%s); discarded", exc.__class__.__name__)
+
+
+def end_sessions_safely(app, db) -> None:
+    """Ends db.session with end_session at the end of every app context (before Flask-SQLAlchemy's own
+    teardown, which then finds nothing left to close)."""
+
+    @app.teardown_appcontext
+    def _end(_exc):
+        end_session(db.session)
+
+
 def _tune_sqlite(engine) -> None:
     if engine.dialect.name != "sqlite":
         return

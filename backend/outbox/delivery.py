@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
+from backend.core.database import end_session, unavailable
 from backend.core.models import utcnow
 from backend.extensions import db
 from backend.outbox import handlers
@@ -165,9 +167,15 @@ def _claimed(ids: list[int]) -> list[OutboxMessage]:
     return messages
 
 
+# How long a worker keeps an outcome it could not record because the database was unreachable: the send
+# happened, and forgetting it would leave the message to be failed as interrupted (or, for a repeatable kind,
+# sent again).
+MARK_PATIENCE_SECONDS = 120.0
+
+
 def _mark(outcome: tuple[int, dict] | None, handing_over: int | None) -> None:
     """Records one message's outcome and/or that the next one is being handed over, in one commit (so that
-    the hand-over marks cost no commit of their own)."""
+    the hand-over marks cost no commit of their own); waits out a database restart."""
     now = utcnow()
     statements = []
     if outcome is not None:
@@ -178,7 +186,19 @@ def _mark(outcome: tuple[int, dict] | None, handing_over: int | None) -> None:
         # Claimed messages not yet tried are safe to claim again after a crash; this one, from now on, is not.
         statements.append(update(OutboxMessage).where(OutboxMessage.id == handing_over)
                           .values(status="delivering", updated_at=now))
-    _write(*(statement.execution_options(synchronize_session=False) for statement in statements))
+    statements = [statement.execution_options(synchronize_session=False) for statement in statements]
+    patience = time.monotonic() + MARK_PATIENCE_SECONDS
+    while True:
+        try:
+            _write(*statements)
+            return
+        except Exception as exc:
+            if not unavailable(exc) or time.monotonic() > patience:
+                raise
+            end_session(db.session)
+            log.warning("outbox: database unavailable; keeping the outcome of %s until it is back",
+                        outcome[0] if outcome else handing_over)
+            time.sleep(1)
 
 
 def deliver_now(message_id: int) -> DeliveryReport:

@@ -82,3 +82,20 @@ def test_a_pooled_connection_closed_by_the_server_is_replaced_before_use(base_ap
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT pg_backend_pid()")) != first
     engine.dispose()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a server-side disconnect needs a PostgreSQL server")
+def test_a_request_whose_connection_died_under_it_ends_without_an_error(committed_app):
+    from backend.extensions import db
+
+    admin = create_engine(committed_app.config["SETTINGS"].database_url, isolation_level="AUTOCOMMIT")
+    with committed_app.test_request_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # the session now holds an open transaction
+        with admin.connect() as conn:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+    # Leaving the context ran the teardown: its rollback met the dead connection and did not raise (a teardown
+    # error would reach the resident as gunicorn's bare HTML 500). The next request works on a new connection.
+    with committed_app.test_request_context():
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+    admin.dispose()

