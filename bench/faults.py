@@ -17,6 +17,8 @@ import argparse
 import json
 import os
 import re
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -412,6 +414,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.sqlite:
         names = [name for name in names if name in SQLITE_FAULTS]
         database_url = f"sqlite:///{tempfile.mkdtemp(prefix='zj-faults-sqlite-')}/faults.sqlite3"
+    # A SIGTERM ends the run like Ctrl-C: the private servers and processes are stopped and removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     with Deployment(database_url=database_url, bot_stores=args.bot_stores, keep_logs=args.keep_logs) as deployment:
         print(f"stack up in {time.monotonic() - started:.0f} s: web {deployment.web_url}, "
