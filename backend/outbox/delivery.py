@@ -205,9 +205,20 @@ def deliver_now(message_id: int) -> DeliveryReport:
     """Delivers one message at once if it is due and unclaimed (its producer is waiting for it); the same claim
     as the worker's, so it is sent once whoever gets there first."""
     report = DeliveryReport()
-    for message in _claimed(claim(1, only=message_id)):
-        _deliver_one(message, report)
+    _deliver_claimed(claim(1, only=message_id), report)
     return report
+
+
+def _deliver_claimed(ids: list[int], report: DeliveryReport) -> None:
+    """Delivers claimed messages one by one; each outcome is written with the next message's hand-over mark."""
+    outcome = None
+    for message in _claimed(ids):
+        handing_over = None if handlers.repeatable(message.kind) else message.id
+        if outcome is not None or handing_over is not None:
+            _mark(outcome, handing_over)
+        outcome = (message.id, _deliver_one(message, report))
+    if outcome is not None:
+        _mark(outcome, None)
 
 
 def deliver_due(limit: int = 100) -> DeliveryReport:
@@ -219,13 +230,6 @@ def deliver_due(limit: int = 100) -> DeliveryReport:
         ids = claim(min(CLAIM_SIZE, remaining))
         if not ids:
             break
-        outcome = None
-        for message in _claimed(ids):
-            handing_over = None if handlers.repeatable(message.kind) else message.id
-            if outcome is not None or handing_over is not None:
-                _mark(outcome, handing_over)
-            outcome = (message.id, _deliver_one(message, report))
-        if outcome is not None:
-            _mark(outcome, None)
+        _deliver_claimed(ids, report)
         remaining -= len(ids)
     return report
