@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-backend test-bot lint bench venv migrate seed bot-venv bot-model dev-env clean
+.PHONY: run test test-backend test-bot lint bench bench-faults venv migrate seed bot-venv bot-model dev-env clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 不存在）"; exit 1; }
@@ -65,6 +65,9 @@ bench: venv bot-model
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.petitions
 	$(BIN)/python -m bench.chat
+
+bench-faults: venv bot-model
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) var

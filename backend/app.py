@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     for module in MODEL_MODULES:
         import_module(module)
     db.init_app(app)
+    database.end_sessions_safely(app, db)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True,
                      render_item=render_item)
     redis_store.init_app(app)

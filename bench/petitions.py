@@ -343,7 +343,7 @@ def _backlog(url: str) -> dict:
             "SELECT CASE WHEN routed_at IS NULL THEN 'unrouted' WHEN department_id IS NULL THEN 'manual' "
             "ELSE 'dispatched' END, count(*) FROM petitions GROUP BY 1")).all())
         rows["undelivered"] = conn.scalar(text(
-            "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending')"))
+            "SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'sending', 'delivering')"))
     engine.dispose()
     return {k: rows.get(k, 0) for k in ("dispatched", "manual", "unrouted", "undelivered")}
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +20,7 @@ def tune_engine(engine) -> None:
     """Installs the connection hooks the engine's dialect needs (SQLite pragmas, idle pings)."""
     _tune_sqlite(engine)
     _ping_idle_connections(engine)
+    _wait_for_server(engine)
 
 
 def engine_options(url: str) -> dict:
@@ -41,7 +46,8 @@ def _ping_idle_connections(engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy):
-        if time.monotonic() - record.info.get("zj_idle_since", 0.0) < IDLE_PING_SECONDS:
+        idle = time.monotonic() - record.info.get("zj_idle_since", 0.0)
+        if idle < IDLE_PING_SECONDS and not _has_input(dbapi_connection):
             return
         try:
             cursor = dbapi_connection.cursor()
@@ -53,6 +59,90 @@ def _ping_idle_connections(engine) -> None:
         except engine.dialect.loaded_dbapi.Error as exc:
             # The pool retries the checkout with a fresh connection (SQLAlchemy's pessimistic recipe).
             raise DisconnectionError() from exc
+
+
+def _has_input(dbapi_connection) -> bool:
+    # An idle connection has nothing to read unless the server said goodbye (a restart or crash closes it):
+    # one non-blocking poll of the socket, far cheaper than a round trip, finds the dead ones before use.
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True  # closed already, or no socket to look at: let the ping decide
+
+
+# How long a request (or the worker) waits for the database server to accept connections again — a restart
+# or a failover takes a few seconds — before it gets "service unavailable".
+CONNECT_WAIT_SECONDS = 10.0
+CONNECT_RETRY_SECONDS = 0.25
+_connect_wait: ContextVar[float] = ContextVar("zj_connect_wait", default=CONNECT_WAIT_SECONDS)
+
+
+@contextmanager
+def without_connect_wait():
+    """Inside the block a connection attempt fails at once when the server is down (health checks)."""
+    token = _connect_wait.set(0.0)
+    try:
+        yield
+    finally:
+        _connect_wait.reset(token)
+
+
+def _wait_for_server(engine) -> None:
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        deadline = time.monotonic() + _connect_wait.get()
+        while True:
+            try:
+                return dialect.loaded_dbapi.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(CONNECT_RETRY_SECONDS)
+
+
+# SQLSTATEs of a server that is going away or not there yet: admin shutdown, crash shutdown, cannot connect now.
+_SERVER_GONE = {"57P01", "57P02", "57P03"}
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when exc means the database server cannot be reached right now (down, restarting, pool exhausted),
+    as opposed to a bad statement or a lock conflict."""
+    if isinstance(exc, (DisconnectionError, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    # psycopg raises client-side connection failures with no SQLSTATE; sqlite3's errors have no attribute.
+    sqlstate = getattr(exc.orig, "sqlstate", "")
+    return sqlstate is None or (sqlstate or "").startswith("08") or sqlstate in _SERVER_GONE
+
+
+def end_session(session) -> None:
+    """Removes a scoped session (rolling back what is open); when the server dropped its connection meanwhile,
+    the session is discarded instead of raising — nothing of it could be committed any more, and an error at
+    the end of a request would reach the client as a bare 500 (or stop a worker's loop)."""
+    try:
+        session.remove()
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        session.registry.clear()
+        log.warning("database connection lost during the session (%s); discarded", exc.__class__.__name__)
+
+
+def end_sessions_safely(app, db) -> None:
+    """Ends db.session with end_session at the end of every app context (before Flask-SQLAlchemy's own
+    teardown, which then finds nothing left to close)."""
+
+    @app.teardown_appcontext
+    def _end(_exc):
+        end_session(db.session)
 
 
 def _tune_sqlite(engine) -> None:

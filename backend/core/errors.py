@@ -98,10 +98,31 @@ def handle_http_exception(exc: HTTPException):
     return response
 
 
+DATABASE_UNAVAILABLE = "系统正在恢复，请稍后重试"
+RETRY_AFTER_SECONDS = 5
+
+
+def handle_database_unavailable(exc: Exception):
+    """503 with Retry-After when the database cannot be reached (down, restarting, pool exhausted); None for any
+    other database error."""
+    from backend.core.database import unavailable
+
+    if not unavailable(exc):
+        return None
+    log.warning("database unavailable: %s", exc.__class__.__name__)
+    response = jsonify(error_body(503, DATABASE_UNAVAILABLE))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_unexpected(exc: Exception):
     """Logs an unexpected error and answers 500 without leaking internals."""
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    unavailable = handle_database_unavailable(exc)
+    if unavailable is not None:
+        return unavailable
     log.exception("unhandled error")
     return handle_http_exception(InternalServerError())
 

@@ -9,7 +9,8 @@ from backend.outbox.handlers import PermanentFailure, register_handler
 from backend.outbox.models import OutboxMessage
 
 
-@register_handler(flows.TURN_KIND)
+# Repeatable: a turn interrupted by a crash is run again, and its reply is queued once (keyed by the push).
+@register_handler(flows.TURN_KIND, repeatable=True)
 def resume_turn(payload: dict, message: OutboxMessage) -> None:
     """payload {"inbound_id", "resident_id", "openid", "text"} → the bot's reply, queued as a customer-service
     message (once per push: the reply's dedupe key is the push's)."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
+from backend.core.database import end_session, unavailable
 from backend.core.models import utcnow
 from backend.extensions import db
 from backend.outbox import handlers
@@ -96,9 +98,10 @@ def claim(limit: int, *, only: int | None = None) -> list[int]:
     return sorted(_write(statement, returning=True))
 
 
-def _write(statement, *, returning: bool = False) -> list:
-    """Runs one write statement in its own transaction and commits; returns the rows it returned."""
-    result = db.session.execute(statement)
+def _write(*statements, returning: bool = False) -> list:
+    """Runs write statements in one transaction of their own and commits; returns the rows the last returned."""
+    for statement in statements:
+        result = db.session.execute(statement)
     rows = list(result.scalars()) if returning else []
     db.session.commit()
     return rows
@@ -111,28 +114,46 @@ def backoff_seconds(attempts: int) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-def _deliver_one(message: OutboxMessage, report: DeliveryReport) -> None:
+INTERRUPTED = "interrupted: the worker stopped during the send; not repeated (it may have arrived)"
+
+
+def fail_interrupted() -> int:
+    """Marks failed the messages whose worker died in the middle of their send (status "delivering", lease
+    over); returns how many. Such a send may have arrived: repeating it could notify a resident twice."""
+    now = utcnow()
+    interrupted = and_(OutboxMessage.status == "delivering", OutboxMessage.locked_until < now)
+    ids = list(db.session.scalars(select(OutboxMessage.id).where(interrupted)))
+    db.session.commit()
+    if not ids:
+        return 0
+    _write(update(OutboxMessage).where(OutboxMessage.id.in_(ids), interrupted)
+           .values(status="failed", last_error=INTERRUPTED, locked_until=None, updated_at=now)
+           .execution_options(synchronize_session=False))
+    log.warning("outbox %s: %s", ids, INTERRUPTED)
+    return len(ids)
+
+
+def _deliver_one(message: OutboxMessage, report: DeliveryReport) -> dict:
+    """Hands one message to its handler; returns the values that record the outcome (written by the caller)."""
     message_id, kind, attempts = message.id, message.kind, message.attempts
     max_attempts = current_app.config["SETTINGS"].outbox_max_attempts
     try:
         handlers.handle(message)
     except handlers.PermanentFailure as exc:
-        _mark(message_id, status="failed", last_error=str(exc)[:1000])
         report.failed.append(message_id)
         log.warning("outbox %s (%s) failed for good: %s", message_id, kind, exc)
+        return {"status": "failed", "last_error": str(exc)[:1000]}
     except Exception as exc:  # noqa: BLE001 — any other failure is worth another attempt
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
         if attempts >= max_attempts:
-            _mark(message_id, status="failed", last_error=error)
             report.failed.append(message_id)
             log.warning("outbox %s (%s) gave up after %s attempts: %s", message_id, kind, attempts, error)
-        else:
-            retry_at = utcnow() + timedelta(seconds=backoff_seconds(attempts))
-            _mark(message_id, status="pending", last_error=error, next_attempt_at=retry_at)
-            report.retried.append(message_id)
-    else:
-        _mark(message_id, status="sent", last_error=None, sent_at=utcnow())
-        report.sent.append(message_id)
+            return {"status": "failed", "last_error": error}
+        report.retried.append(message_id)
+        return {"status": "pending", "last_error": error,
+                "next_attempt_at": utcnow() + timedelta(seconds=backoff_seconds(attempts))}
+    report.sent.append(message_id)
+    return {"status": "sent", "last_error": None, "sent_at": utcnow()}
 
 
 def _claimed(ids: list[int]) -> list[OutboxMessage]:
@@ -146,32 +167,69 @@ def _claimed(ids: list[int]) -> list[OutboxMessage]:
     return messages
 
 
-def _mark(message_id: int, **values) -> None:
-    _write(
-        update(OutboxMessage).where(OutboxMessage.id == message_id)
-        .values(locked_until=None, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
+# How long a worker keeps an outcome it could not record because the database was unreachable: the send
+# happened, and forgetting it would leave the message to be failed as interrupted (or, for a repeatable kind,
+# sent again).
+MARK_PATIENCE_SECONDS = 120.0
+
+
+def _mark(outcome: tuple[int, dict] | None, handing_over: int | None) -> None:
+    """Records one message's outcome and/or that the next one is being handed over, in one commit (so that
+    the hand-over marks cost no commit of their own); waits out a database restart."""
+    now = utcnow()
+    statements = []
+    if outcome is not None:
+        message_id, values = outcome
+        statements.append(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                          .values(locked_until=None, updated_at=now, **values))
+    if handing_over is not None:
+        # Claimed messages not yet tried are safe to claim again after a crash; this one, from now on, is not.
+        statements.append(update(OutboxMessage).where(OutboxMessage.id == handing_over)
+                          .values(status="delivering", updated_at=now))
+    statements = [statement.execution_options(synchronize_session=False) for statement in statements]
+    patience = time.monotonic() + MARK_PATIENCE_SECONDS
+    while True:
+        try:
+            _write(*statements)
+            return
+        except Exception as exc:
+            if not unavailable(exc) or time.monotonic() > patience:
+                raise
+            end_session(db.session)
+            log.warning("outbox: database unavailable; keeping the outcome of %s until it is back",
+                        outcome[0] if outcome else handing_over)
+            time.sleep(1)
 
 
 def deliver_now(message_id: int) -> DeliveryReport:
     """Delivers one message at once if it is due and unclaimed (its producer is waiting for it); the same claim
     as the worker's, so it is sent once whoever gets there first."""
     report = DeliveryReport()
-    for message in _claimed(claim(1, only=message_id)):
-        _deliver_one(message, report)
+    _deliver_claimed(claim(1, only=message_id), report)
     return report
+
+
+def _deliver_claimed(ids: list[int], report: DeliveryReport) -> None:
+    """Delivers claimed messages one by one; each outcome is written with the next message's hand-over mark."""
+    outcome = None
+    for message in _claimed(ids):
+        handing_over = None if handlers.repeatable(message.kind) else message.id
+        if outcome is not None or handing_over is not None:
+            _mark(outcome, handing_over)
+        outcome = (message.id, _deliver_one(message, report))
+    if outcome is not None:
+        _mark(outcome, None)
 
 
 def deliver_due(limit: int = 100) -> DeliveryReport:
     """Claims and delivers up to `limit` due messages; commits each outcome."""
     report = DeliveryReport()
+    fail_interrupted()
     remaining = limit
     while remaining > 0:
         ids = claim(min(CLAIM_SIZE, remaining))
         if not ids:
             break
-        for message in _claimed(ids):
-            _deliver_one(message, report)
+        _deliver_claimed(ids, report)
         remaining -= len(ids)
     return report

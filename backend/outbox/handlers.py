@@ -12,6 +12,9 @@ from backend.outbox.models import OutboxMessage
 # handler(payload, message): the message (its id, dedupe_key) lets a handler that writes make itself idempotent.
 Handler = Callable[[dict, OutboxMessage], None]
 _HANDLERS: dict[str, Handler] = {}
+# Kinds whose delivery may safely run twice (the handler makes itself idempotent); the others go out to a
+# service that would repeat them, so a send interrupted by a crash is not repeated.
+_REPEATABLE: set[str] = set()
 
 # Subscription templates by the names callers use; the ids are deployment settings.
 TEMPLATE_SETTINGS = {"petition_update": "wechat_template_id", "activity_update": "wechat_activity_template_id",
@@ -27,14 +30,20 @@ class PermanentFailure(Exception):
     """The message can never be delivered (refused, unknown resident, bad payload)."""
 
 
-def register_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Registers the delivery function of a message kind."""
+def register_handler(kind: str, *, repeatable: bool = False) -> Callable[[Handler], Handler]:
+    """Registers the delivery function of a message kind; repeatable = running it twice does no harm."""
 
     def decorator(func: Handler) -> Handler:
         _HANDLERS[kind] = func
+        (_REPEATABLE.add if repeatable else _REPEATABLE.discard)(kind)
         return func
 
     return decorator
+
+
+def repeatable(kind: str) -> bool:
+    """True when a delivery of this kind may be repeated after a crash in the middle of it."""
+    return kind in _REPEATABLE
 
 
 def handle(message: OutboxMessage) -> None:
@@ -128,7 +137,7 @@ def send_emergency_alert(payload: dict, message: OutboxMessage) -> None:
                       page=shaped["page"])
 
 
-@register_handler("staff_alert")
+@register_handler("staff_alert", repeatable=True)
 def deliver_staff_alert(payload: dict, message: OutboxMessage) -> None:
     """payload {"role", "kind", "message", "petition_id"?, "department_id"?} → the addressed staff's inboxes.
 

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.core.models import TimestampMixin, UTCDateTime, utcnow
 from backend.extensions import db
 
-# cancelled: superseded before it was sent (an emergency alert updated or withdrawn).
-STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# sending: claimed by a worker (not yet tried: claimed again if its lease runs out); delivering: being handed
+# to a service that would repeat it (a crash now leaves it failed, never sent twice); cancelled: superseded
+# before it was sent (an emergency alert updated or withdrawn).
+STATUSES = ("pending", "sending", "delivering", "sent", "failed", "cancelled")
 # Smaller is sooner: every due message of a smaller priority is claimed before any of a larger one.
 PRIORITY_ALERT = 0
 PRIORITY_ROUTINE = 10

@@ -10,6 +10,7 @@ from importlib import import_module
 
 import redis
 
+from backend.core.database import end_session
 from backend.extensions import db, redis_store
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,6 @@ def run_due(*, force: bool = False) -> list[str]:
             ran.append(job.name)
         except Exception:  # noqa: BLE001 — one failing job must not stop the others or the worker
             log.exception("periodic job %s failed", job.name)
-            db.session.rollback()
         finally:
-            db.session.remove()
+            end_session(db.session)
     return ran

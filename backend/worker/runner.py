@@ -24,6 +24,9 @@ class _Worker(SimpleWorker):
     """SimpleWorker (jobs run in this process, inside the app context) that tells us about SIGTERM/SIGINT."""
 
     stop_event: threading.Event
+    # RQ doubles its wait between reconnection attempts up to a minute; after a Redis restart the queue should
+    # be worked again within seconds (the periodic sweep delivers meanwhile, but later).
+    max_connection_wait_time = REDIS_RETRY_SECONDS
 
     def request_stop(self, signum, frame):
         self.stop_event.set()

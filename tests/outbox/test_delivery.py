@@ -190,6 +190,39 @@ def test_a_message_whose_worker_died_is_claimed_again_after_its_lease(app, resid
         assert _message(message_id).attempts == 2
 
 
+def test_a_send_interrupted_by_a_crash_is_failed_not_repeated(app, resident_id, fake_wechat):
+    with app.app_context():
+        tried, untried = _notify(resident_id, key="tried"), _notify(resident_id, key="untried")
+        # A worker claimed both, handed the first to WeChat and died before it could record the outcome.
+        db.session.execute(update(OutboxMessage).values(status="sending", attempts=1,
+                                                        locked_until=utcnow() + timedelta(minutes=5)))
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == tried).values(status="delivering"))
+        db.session.commit()
+        assert deliver_due().claimed == 0  # its lease still runs
+        db.session.execute(update(OutboxMessage).values(locked_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        assert deliver_due().sent == [untried]
+        message = _message(tried)
+        assert (message.status, message.locked_until, message.sent_at) == ("failed", None, None)
+        assert "not repeated" in message.last_error
+    assert len(fake_wechat.messages()) == 1
+
+
+def test_a_delivery_is_marked_delivering_while_it_is_handed_over(app, resident_id, fake_wechat, monkeypatch):
+    seen = []
+    send = handlers._HANDLERS["wechat_subscribe"]
+
+    def spy(payload, message):
+        seen.append(db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message.id)))
+        send(payload, message)
+
+    monkeypatch.setitem(handlers._HANDLERS, "wechat_subscribe", spy)
+    with app.app_context():
+        message_id = _notify(resident_id)
+        assert deliver_due().sent == [message_id]
+    assert seen == ["delivering"]
+
+
 def test_flask_outbox_drain(app, resident_id, fake_wechat):
     with app.app_context():
         _notify(resident_id, key="a")
