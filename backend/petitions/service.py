@@ -112,6 +112,23 @@ def queue_updates(applied: list[Applied]) -> None:
         )
 
 
+def accept_many(*, actor: Principal, petition_ids: list[int]) -> list[dict]:
+    """签收 each petition the actor may see and accept, committing one by one; returns each outcome."""
+    from backend.petitions import access
+
+    results = []
+    for petition_id in dict.fromkeys(petition_ids):
+        try:
+            petition = access.access_petition(actor, get(petition_id=petition_id))
+            transition(petition=petition, action="accept", actor=actor)
+        except PetitionError as exc:
+            db.session.rollback()
+            results.append({"id": petition_id, "ok": False, "message": exc.description})
+        else:
+            results.append({"id": petition_id, "ok": True, "message": None})
+    return results
+
+
 def add_note(*, petition: Petition, staff_id: int, body: str) -> PetitionNote:
     """Adds an internal note (never shown to residents) and commits."""
     body = body.strip() if isinstance(body, str) else ""
