@@ -64,7 +64,9 @@ def console_root():
 def console(path: str):
     """A file of the build, or index.html for the app's own routes (history mode)."""
     dist = _dist()
-    target = safe_join(str(dist), path) if path else None
+    # Dot-folders (Vite's .vite/manifest.json) are build metadata, not part of the site.
+    hidden = any(part.startswith(".") for part in path.split("/"))
+    target = safe_join(str(dist), path) if path and not hidden else None
     if target and Path(target).is_file():
         immutable = path.startswith("assets/")
         response = send_from_directory(dist, path, max_age=31536000 if immutable else 0)

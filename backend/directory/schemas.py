@@ -59,8 +59,9 @@ class StaffSchema(Schema):
 class SessionSchema(Schema):
     """The console's session: who is signed in and the token unsafe requests must repeat in X-CSRF-Token."""
 
-    staff = fields.Nested(StaffSchema)
-    csrf_token = fields.String()
+    authenticated = fields.Boolean()
+    staff = fields.Nested(StaffSchema, allow_none=True)
+    csrf_token = fields.String(allow_none=True)
     idle_timeout = fields.Integer(metadata={"description": "无操作多少秒后会话结束"})
 
 

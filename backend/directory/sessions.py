@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from backend.core.models import utcnow
 from backend.directory.models import Staff, StaffSession
@@ -40,16 +40,23 @@ def resume(*, token: str, idle_seconds: int, max_seconds: int, active: bool) -> 
     if session is None:
         return None
     now, staff = utcnow(), session.staff
-    if (now - session.last_seen_at > timedelta(seconds=idle_seconds)
-            or now - session.created_at > timedelta(seconds=max_seconds)
-            or not staff.is_active or staff.token_version != session.token_version):
-        db.session.delete(session)
-        db.session.commit()
-        return None
-    if active and now - session.last_seen_at > TOUCH_EVERY:
-        session.last_seen_at = now
-        db.session.commit()
-    return session
+    expired = (now - session.last_seen_at > timedelta(seconds=idle_seconds)
+               or now - session.created_at > timedelta(seconds=max_seconds)
+               or not staff.is_active or staff.token_version != session.token_version)
+    if expired or (active and now - session.last_seen_at > TOUCH_EVERY):
+        _write_apart(session.id, None if expired else now)
+    return None if expired else session
+
+
+def _write_apart(session_id: int, last_seen_at) -> None:
+    """Deletes (None) or touches a session in a short transaction of its own, before the request's work."""
+    db.session.commit()
+    if last_seen_at is None:
+        db.session.execute(delete(StaffSession).where(StaffSession.id == session_id))
+    else:
+        db.session.execute(update(StaffSession).where(StaffSession.id == session_id)
+                           .values(last_seen_at=last_seen_at))
+    db.session.commit()
 
 
 def close(*, session_id: int) -> None:

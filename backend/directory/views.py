@@ -39,7 +39,8 @@ def _sign_in(data):
 
 
 def _session_body(session) -> dict:
-    return {"staff": session.staff, "csrf_token": session.csrf_token,
+    return {"authenticated": session is not None, "staff": session.staff if session else None,
+            "csrf_token": session.csrf_token if session else None,
             "idle_timeout": current_app.config["SETTINGS"].staff_session_idle_seconds}
 
 
@@ -79,14 +80,12 @@ class Session(MethodView):
         return response
 
     @blp.response(200, schemas.SessionSchema)
-    @blp.alt_response(401, description="未登录或会话已过期")
-    @blp.doc(security=[{"cookieSession": []}])
+    @blp.doc(security=[{"cookieSession": []}, {}])
     def get(self):
-        """The console's current session (who is signed in and the CSRF token)"""
-        session = current_session()
-        if session is None:
-            abort(401, message="未登录或登录已过期，请重新登录")
-        return _session_body(session)
+        """The console's current session: who is signed in and the CSRF token (authenticated false when none)"""
+        response = jsonify(schemas.SessionSchema().dump(_session_body(current_session())))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @blp.response(204)
     @blp.doc(security=[{"cookieSession": []}])
@@ -132,3 +131,13 @@ class Departments(MethodView):
     def get(self):
         """All departments with their responsibilities"""
         return {"items": service.list_departments()}
+
+
+@blp.route("/streets")
+class Streets(MethodView):
+    @require_staff()
+    @blp.doc(security=STAFF_SECURITY)
+    @blp.response(200, schemas.StreetListSchema)
+    def get(self):
+        """Streets of the county with their communities (for the console's filters)"""
+        return {"items": service.list_streets()}
