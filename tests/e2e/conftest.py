@@ -105,7 +105,9 @@ def browser():
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+                                              args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                                                    "--disable-background-networking", "--disable-component-update",
+                                                    "--disable-sync", "--no-first-run"])
         yield instance
         instance.close()
 
