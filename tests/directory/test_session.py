@@ -72,7 +72,7 @@ def test_wrong_credentials_and_the_lockout_are_shared_with_the_token_endpoint(cl
     for _ in range(3):
         client.post("/api/v1/auth/token", json={"username": "clerk_urban_management", "password": "wrong"})
     locked = _login(client)
-    assert locked.status_code == 429 and "分钟后再试" in locked.get_json()["message"]
+    assert locked.status_code == 429 and "账号已锁定" in locked.get_json()["message"]
     assert "Set-Cookie" not in locked.headers
     assert client.post("/api/v1/auth/token", json={"username": "clerk_urban_management",
                                                    "password": PASSWORD}).status_code == 429
