@@ -138,5 +138,5 @@ def screenshot(page, name: str, size: str) -> Path:
     folder = SCREENSHOTS / size
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path

@@ -51,8 +51,11 @@ def test_clerk_takes_a_ticket_answers_it_with_a_template_and_the_resident_sees_i
     assert sorted(p.locator('[data-test="actions"] button').all_inner_texts()) == sorted(["签收", "退回"])
     screenshot(p, "ticket-dispatched", "1280x800")
 
-    p.locator('[data-action="accept"]').click()
-    p.get_by_role("dialog").get_by_role("button", name="确定").click()
+    # 签收 by keyboard: the action button takes focus and Enter presses it; the confirmation too.
+    p.locator('[data-action="accept"]').focus()
+    p.keyboard.press("Enter")
+    p.get_by_role("dialog").get_by_role("button", name="确定").focus()
+    p.keyboard.press("Enter")
     p.locator('[data-test="status"]', has_text="办理中").wait_for()
     assert sorted(p.locator('[data-test="actions"] button').all_inner_texts()) == sorted(["答复", "申请延期"])
 
@@ -100,3 +103,38 @@ def test_clerk_cannot_reach_another_departments_ticket(committed_app, live, open
     assert status == 404
     other = p.evaluate(f"fetch('/api/v1/petitions/{theirs['id']}/reply-templates').then(r => r.status)")
     assert other == 404
+
+
+def test_clerk_returns_a_ticket_with_a_reason_and_asks_for_an_extension(committed_app, live, open_page):
+    resident = new_resident(committed_app)
+    dispatcher = staff_headers(live, "dispatcher")
+    wrong = file_and_dispatch(live, resident, dispatcher, "urban_management", "医院挂号系统总是卡住，预约不上")
+    right = file_and_dispatch(live, resident, dispatcher, "urban_management", "小区门口的垃圾桶满了没人清运")
+    page = open_page("1280x800")
+    p = page.page
+    sign_in(p, "clerk_urban_management")
+
+    p.goto(f"/console/petitions/{wrong['id']}")
+    p.locator('[data-action="return"]').click()
+    dialog = p.get_by_role("dialog", name="退回")
+    dialog.locator('[data-test="action-submit"]').click()
+    dialog.get_by_text("退回必须填写原因").wait_for()
+    dialog.locator("textarea").fill("属于卫生健康部门职责，请改派")
+    dialog.locator('[data-test="action-submit"]').click()
+    p.locator('[data-test="status"]', has_text="已退回待派单").wait_for()
+    assert p.locator('[data-test="actions"] button').count() == 0
+    back = requests.get(f"{live.url}/api/v1/petitions/{wrong['id']}", headers=dispatcher, timeout=10).json()
+    assert back["status"] == "returned" and back["timeline"][-1]["reason"] == "属于卫生健康部门职责，请改派"
+
+    p.goto(f"/console/petitions/{right['id']}")
+    p.locator('[data-action="accept"]').click()
+    p.get_by_role("dialog").get_by_role("button", name="确定").click()
+    p.locator('[data-action="request_extension"]').click()
+    dialog = p.get_by_role("dialog", name="申请延期")
+    dialog.locator("textarea").fill("需要协调环卫所和物业共同处理")
+    dialog.locator('[data-test="action-submit"]').click()
+    p.get_by_text("延期申请：待审批").wait_for()
+    assert p.locator('[data-action="request_extension"]').count() == 0
+    p.get_by_placeholder("添加内部备注").fill("已电话联系物业")
+    p.get_by_role("button", name="添加备注").click()
+    p.get_by_text("已电话联系物业").first.wait_for()

@@ -106,6 +106,11 @@ def test_main_pages_by_role(committed_app, live, open_page, size):
     admin.page.locator(".el-table__row", has_text=ticket["number"]).wait_for()
     assert admin.page.locator(".el-table__row").count() == 2  # oversight sees every department's
     screenshot(admin.page, "workspace-admin", size)
+    # The filters submit with Enter.
+    admin.page.get_by_placeholder("内容、地址或编号").fill("菜市场")
+    admin.page.get_by_placeholder("内容、地址或编号").press("Enter")
+    admin.page.get_by_text("共 1 件").wait_for()
+    assert admin.page.locator(".el-table__row").count() == 1
     admin.page.goto(f"/console/petitions/{ticket['id']}")
     admin.page.locator('[data-test="content"]').wait_for()
     assert "第二行：附近居民都有反映。" in admin.page.locator('[data-test="content"]').inner_text()
