@@ -12,7 +12,7 @@ from backend.core.models import utcnow
 from backend.core.security import Principal
 from backend.extensions import db
 from backend.outbox import service as outbox
-from backend.petitions import states
+from backend.petitions import access, states
 from backend.petitions.errors import PetitionError, invalid
 from backend.petitions.handlers import HANDLERS
 from backend.petitions.models import Petition, PetitionNote, PetitionTransition
@@ -114,8 +114,6 @@ def queue_updates(applied: list[Applied]) -> None:
 
 def accept_many(*, actor: Principal, petition_ids: list[int]) -> list[dict]:
     """签收 each petition the actor may see and accept, committing one by one; returns each outcome."""
-    from backend.petitions import access
-
     results = []
     for petition_id in dict.fromkeys(petition_ids):
         try:
