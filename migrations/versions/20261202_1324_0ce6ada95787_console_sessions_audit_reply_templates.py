@@ -1,7 +1,7 @@
 """console sessions audit reply templates
 
 Revision ID: 0ce6ada95787
-Revises: e4af6c9ef279
+Revises: 3753a6dc090d
 Create Date: 2026-12-02 13:24:20.155206
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0ce6ada95787'
-down_revision = 'e4af6c9ef279'
+down_revision = '3753a6dc090d'
 branch_labels = None
 depends_on = None
 
