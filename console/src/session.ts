@@ -9,6 +9,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   supervisor: '督办员',
   trainer: '机器人训练师',
   editor: '事项编辑',
+  organiser: '活动组织者',
   admin: '系统管理员',
 }
 

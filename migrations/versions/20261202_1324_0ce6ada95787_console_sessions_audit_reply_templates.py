@@ -1,7 +1,7 @@
 """console sessions audit reply templates
 
 Revision ID: 0ce6ada95787
-Revises: 3753a6dc090d
+Revises: 329ca34820ae
 Create Date: 2026-12-02 13:24:20.155206
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0ce6ada95787'
-down_revision = '3753a6dc090d'
+down_revision = '329ca34820ae'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 import { get, post, del, request } from './http'
 import type { DepartmentRef } from './directory'
 
-export type Role = 'clerk' | 'dispatcher' | 'supervisor' | 'trainer' | 'editor' | 'admin'
+export type Role = 'clerk' | 'dispatcher' | 'supervisor' | 'trainer' | 'editor' | 'organiser' | 'admin'
 
 export interface Staff {
   id: number
