@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-backend test-bot lint bench bench-faults venv migrate seed bot-venv bot-model dev-env clean
+.PHONY: run test test-backend test-bot lint bench bench-faults venv migrate seed bot-venv bot-model dev-env clean console
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 不存在）"; exit 1; }
@@ -32,15 +32,30 @@ bot-venv:
 bot-model: bot-venv
 	$(MAKE) -C bot train
 
+# The staff console (console/): npm ci when the lock file changes, a build when any source changes.
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts \
+	console/tsconfig.json console/env.d.ts console/package.json
+
+console/node_modules/.installed: console/package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js 20.19+ 与 npm 来构建工作台（console/）"; exit 1; }
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+console/dist/.built: console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && npm run build
+	touch $@
+
+console: console/dist/.built
+
 # Tokens are made once; the Rasa stores follow DATABASE_URL/REDIS_URL of each run (see backend/devenv.py).
 dev-env: venv
 	$(BIN)/python -m backend.devenv var/dev.env
 
 # honcho gives every process its own PORT, so the web port is WEB_PORT (default 8000).
-run: seed bot-model dev-env
+run: seed bot-model dev-env console
 	$(BIN)/honcho start -f Procfile -e var/dev.env
 
-test: venv bot-model
+test: venv bot-model console
 	$(MAKE) test-backend
 	$(MAKE) test-bot
 
@@ -65,9 +80,10 @@ bench: venv bot-model
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.petitions
 	$(BIN)/python -m bench.chat
+	$(BIN)/python -m bench.console_bundle
 
 bench-faults: venv bot-model
 	$(BIN)/python -m bench.faults
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var console/node_modules console/dist

@@ -14,6 +14,7 @@ from backend import seed
 from backend.core import database, docs, edge, errors
 from backend.core.masking import install_log_masking
 from backend.core.models import render_item
+from backend.core.security import SESSION_COOKIE
 from backend.extensions import api, db, migrate, redis_store
 from backend.outbox import service as outbox
 from backend.residents import service as residents
@@ -25,6 +26,7 @@ BLUEPRINTS = (
     "backend.core.health:blp",
     "backend.core.docs:blp",
     "backend.directory.views:blp",
+    "backend.directory.staff_views:blp",
     "miniprogram_api.directory:blp",
     "backend.conversations.views:blp",
     "miniprogram_api.chat:blp",
@@ -45,6 +47,8 @@ BLUEPRINTS = (
     "miniprogram_api.activities:blp",
     "backend.alerts.views:blp",
     "miniprogram_api.alerts:blp",
+    "backend.reply_templates.views:blp",
+    "backend.console.views:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
@@ -68,6 +72,8 @@ MODEL_MODULES = (
     "backend.open311.models",
     "backend.activities.models",
     "backend.alerts.models",
+    "backend.audit.models",
+    "backend.reply_templates.models",
 )
 
 
@@ -118,6 +124,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     outbox.init_app(app)
     app.config.setdefault("RESIDENT_LOADER", residents.openid_of)
     api.init_app(app, spec_kwargs={"extra_plugins": [docs.DocConventions()]})
+    api.spec.components.security_scheme("cookieSession", {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "控制台会话（POST /api/v1/auth/session 设置）；非安全方法须带 X-CSRF-Token 请求头"})
     for target in BLUEPRINTS:
         module, _, attr = target.partition(":")
         blueprint = getattr(import_module(module), attr)

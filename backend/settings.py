@@ -72,6 +72,12 @@ class Settings:
     redis_url: str = ""
     redis_prefix: str = "zj:"
     staff_token_ttl: int = 8 * 3600
+    # The console's cookie session: ends after this long without the staff member doing anything, and in any
+    # case after staff_token_ttl; the cookie is Secure unless explicitly switched off outside production.
+    staff_session_idle_seconds: int = 30 * 60
+    session_cookie_secure: bool = False
+    # The built console (console/dist) that Flask serves at /console/.
+    console_dist: str = ""
     resident_token_ttl: int = 30 * 24 * 3600
     login_max_failures: int = 5
     login_window_seconds: int = 300
@@ -156,6 +162,9 @@ class Settings:
             redis_prefix=env.get("REDIS_PREFIX", "zj:"),
             staff_token_ttl=_int(env, "STAFF_TOKEN_TTL", 8 * 3600),
             resident_token_ttl=_int(env, "RESIDENT_TOKEN_TTL", 30 * 24 * 3600),
+            staff_session_idle_seconds=_positive(env, "STAFF_SESSION_IDLE_SECONDS", 30 * 60),
+            session_cookie_secure=_cookie_secure(env, dev_like),
+            console_dist=env.get("CONSOLE_DIST", "") or str(ROOT / "console" / "dist"),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 300),
             bot_service_token=bot_token,
@@ -190,6 +199,13 @@ def _rasa_urls(env: dict) -> tuple[str, ...]:
     if len(set(urls)) != len(urls):
         raise SettingsError(f"RASA_URLS lists an instance twice: {raw!r}")
     return urls
+
+
+def _cookie_secure(env: dict, dev_like: bool) -> bool:
+    """Production always marks the session cookie Secure; development and tests (plain http) may not."""
+    if not dev_like:
+        return True
+    return _bool(env.get("SESSION_COOKIE_SECURE"), default=False)
 
 
 def _wechat(env: dict, dev_like: bool) -> dict:

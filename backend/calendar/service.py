@@ -77,3 +77,16 @@ def add_working_days(deadline: datetime, days: int) -> datetime:
         if is_working_day(day, table):
             remaining -= 1
     return datetime.combine(day + timedelta(days=1), dtime(0, 0), tzinfo=BEIJING).astimezone(UTC)
+
+
+def working_days_left(now: datetime, deadline: datetime) -> int:
+    """Working days from today through the deadline's day (Beijing), today included; 0 once it has passed."""
+    if deadline <= now:
+        return 0
+    table = exceptions()
+    day, last = local_date(now), local_date(deadline - timedelta(seconds=1))
+    count = 0
+    while day <= last:
+        count += is_working_day(day, table)
+        day += timedelta(days=1)
+    return count

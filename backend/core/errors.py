@@ -132,3 +132,18 @@ def register(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+class Refused(HTTPException):
+    """A service's refusal with a Chinese message (and per-field errors for 422); every domain raises it or a
+    subclass, and handle_http_exception renders it."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None):
+        super().__init__(description=message)
+        self.code = status
+        self.data = {"message": message, "errors": errors} if errors else {"message": message}
+
+
+def invalid_field(field: str, message: str) -> Refused:
+    """A 422 naming the field at fault."""
+    return Refused(422, message, {field: [message]})

@@ -1,4 +1,4 @@
-"""Bearer tokens and the decorators that say who may call an endpoint."""
+"""Bearer tokens, the console's session cookie, and the decorators that say who may call an endpoint."""
 
 from __future__ import annotations
 
@@ -12,6 +12,16 @@ from flask_smorest import abort
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 STAFF_ROLES = ("clerk", "dispatcher", "supervisor", "trainer", "editor", "organiser", "admin")
+# The console's session cookie (httpOnly) and the header that must repeat the session's CSRF token.
+SESSION_COOKIE = "zj_session"
+SESSION_COOKIE_PATH = "/api/v1"
+CSRF_HEADER = "X-CSRF-Token"
+# Requests the console makes on its own (queue counts every few seconds) carry this header and do not count
+# as activity, so an unattended console still times out.
+BACKGROUND_HEADER = "X-Background"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# OpenAPI: staff endpoints take a bearer token or the console's session cookie (with X-CSRF-Token).
+STAFF_SECURITY = [{"bearerAuth": []}, {"cookieSession": []}]
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,7 @@ class Principal:
     department_id: int | None = None
     username: str | None = None
     openid: str | None = None  # residents: what WeChat calls them (content checks, messages)
+    session_id: int | None = None  # staff signed in through the console's cookie session
 
     def has_role(self, *roles: str) -> bool:
         return self.kind == "staff" and (self.role in roles or self.role == "admin")
@@ -101,8 +112,33 @@ def _is_service(token: str) -> bool:
     return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
 
 
+def _load_session(token: str) -> Principal | None:
+    from backend.directory import sessions
+
+    settings = current_app.config["SETTINGS"]
+    session = sessions.resume(token=token, idle_seconds=settings.staff_session_idle_seconds,
+                              max_seconds=settings.staff_token_ttl,
+                              active=request.headers.get(BACKGROUND_HEADER) != "1")
+    if session is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        # A cookie rides along on any request the browser makes; only our own pages can read the token.
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+            abort(403, message="安全校验失败（缺少或无效的 CSRF 令牌），请刷新页面后重试")
+    request.environ["zj.session"] = session
+    staff = session.staff
+    return Principal("staff", staff.id, staff.role, staff.department_id, staff.username, session_id=session.id)
+
+
+def current_session():
+    """The console session of this request (after current_principal), or None for bearer callers."""
+    current_principal()
+    return request.environ.get("zj.session")
+
+
 def current_principal() -> Principal | None:
-    """Resolves (once per request) who is calling from the bearer token."""
+    """Resolves (once per request) who is calling: the bearer token, else the console's session cookie."""
     if "zj.principal" in request.environ:
         return request.environ["zj.principal"]
     token = bearer_token()
@@ -112,6 +148,8 @@ def current_principal() -> Principal | None:
             principal = Principal("service", role="bot")
         else:
             principal = _load_staff(token) or _load_resident(token)
+    elif request.cookies.get(SESSION_COOKIE):
+        principal = _load_session(request.cookies[SESSION_COOKIE])
     request.environ["zj.principal"] = principal
     return principal
 

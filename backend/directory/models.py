@@ -60,3 +60,20 @@ class Staff(TimestampMixin, db.Model):
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class StaffSession(db.Model):
+    """A console sign-in: the cookie carries a random token whose hash is kept here, so logout and
+    deactivation end it at once (a signed cookie could not be taken back)."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    # The staff member's token_version at sign-in: a password change or deactivation ends the session.
+    token_version: Mapped[int] = mapped_column(Integer)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    staff: Mapped[Staff] = relationship(lazy="joined")

@@ -108,9 +108,17 @@ def create_staff(
 
 
 def set_password(*, staff: Staff, password: str) -> None:
-    """Changes a password and revokes every token issued before."""
+    """Changes a password and revokes every token and console session issued before."""
+    from backend.directory import sessions
+
     staff.password_hash = generate_password_hash(password)
     staff.token_version += 1
+    sessions.close_all(staff_id=staff.id)
+
+
+def check_password(*, staff: Staff, password: str) -> bool:
+    """True when the password is the account's current one."""
+    return check_password_hash(staff.password_hash, password)
 
 
 def authenticate(*, username: str, password: str) -> Staff | None:

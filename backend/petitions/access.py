@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from backend.audit import service as audit
 from backend.core.security import Principal
+from backend.extensions import db
 from backend.petitions.errors import PetitionError
 from backend.petitions.models import Petition
 from backend.residents import service as residents
@@ -37,9 +39,21 @@ def is_handling_clerk(principal: Principal, petition: Petition) -> bool:
 
 
 def resident_contact(principal: Principal, petition: Petition) -> dict:
-    """The resident as staff see them: the phone only in full for the handling clerk, with consent."""
+    """The resident as staff see them: the phone masked; `can_reveal` for the handling clerk, with consent."""
     resident = petition.resident
-    reveal = petition.contact_consent and is_handling_clerk(principal, petition)
-    phone = residents.decrypt_phone(resident) if reveal else residents.mask_phone(resident)
-    return {"id": resident.id, "nickname": resident.nickname, "phone": phone,
-            "phone_revealed": bool(reveal and phone)}
+    return {"id": resident.id, "nickname": resident.nickname, "phone": residents.mask_phone(resident),
+            "phone_revealed": False,
+            "can_reveal": bool(petition.contact_consent and is_handling_clerk(principal, petition)
+                               and resident.phone_encrypted)}
+
+
+def reveal_contact(principal: Principal, petition: Petition) -> dict:
+    """The full phone number for the handling clerk when the resident consented; audited, committed."""
+    if not (petition.contact_consent and is_handling_clerk(principal, petition)):
+        raise PetitionError(403, "只有承办部门的办理员可以查看同意联系的居民电话")
+    phone = residents.decrypt_phone(petition.resident)
+    if not phone:
+        raise PetitionError(404, "居民未留电话")
+    audit.record(actor=principal, action="petition.reveal_phone", subject_type="petition", subject_id=petition.id)
+    db.session.commit()
+    return {**resident_contact(principal, petition), "phone": phone, "phone_revealed": True}

@@ -1,17 +1,12 @@
-"""The error services raise; the app's handler turns it into the JSON error body."""
+"""The error petition services raise; the app's handler turns it into the JSON error body."""
 
 from __future__ import annotations
 
-from werkzeug.exceptions import HTTPException
+from backend.core.errors import Refused
 
 
-class PetitionError(HTTPException):
-    """A refused request with a Chinese message (and per-field errors for 422)."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(description=message)
-        self.code = status
-        self.data = {"message": message, "errors": errors} if errors else {"message": message}
+class PetitionError(Refused):
+    """A refused petition request with a Chinese message (and per-field errors for 422)."""
 
 
 def invalid(field: str, message: str) -> PetitionError:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from backend.calendar.service import BEIJING
+from backend.core.models import utcnow
 from backend.core.security import Principal
-from backend.directory.models import Department, Street
+from backend.directory.models import Community, Department, Street
 from backend.extensions import db
-from backend.petitions import states
+from backend.petitions import queues, states
 from backend.petitions.access import OVERSIGHT_ROLES
 from backend.petitions.errors import PetitionError
-from backend.petitions.models import Petition
+from backend.petitions.models import Petition, PetitionRating
 
 
 def _page(query, page: int, limit: int) -> tuple[list[Petition], int]:
@@ -34,17 +35,38 @@ def _day_start(day) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=BEIJING)
 
 
+def staff_scope(principal: Principal):
+    """The where-clause limiting a staff member to what they may see (None = everything)."""
+    if principal.has_role(*OVERSIGHT_ROLES):
+        return None
+    if principal.role == "clerk" and principal.department_id:
+        return Petition.department_id == principal.department_id
+    raise PetitionError(403, "您的账号没有查看诉求的权限")
+
+
+def queue_counts(*, principal: Principal) -> list[dict]:
+    """The sizes of the staff member's queues."""
+    return queues.counts(staff_scope(principal), utcnow())
+
+
+SORTS = {
+    "deadline": lambda: (queues.stage_deadline().asc(), Petition.id.asc()),
+    "-created": lambda: (Petition.id.desc(),),
+    "created": lambda: (Petition.id.asc(),),
+}
+
+
 def list_for_staff(*, principal: Principal, filters: dict, page: int, limit: int) -> tuple[list, int]:
     """Petitions a staff member may see, filtered; clerks only ever get their department's."""
     query = select(Petition)
-    if principal.has_role(*OVERSIGHT_ROLES):
-        pass
-    elif principal.role == "clerk" and principal.department_id:
-        query = query.where(Petition.department_id == principal.department_id)
-    else:
-        raise PetitionError(403, "您的账号没有查看诉求的权限")
-    if filters.get("queue") == "manual":
+    scope = staff_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    queue = filters.get("queue")
+    if queue == "manual":
         query = query.where(Petition.status.in_(states.QUEUE))
+    elif queue:
+        query = query.where(queues.condition(queue, utcnow()))
     if filters.get("status"):
         query = query.where(Petition.status == filters["status"])
     if filters.get("department"):
@@ -52,8 +74,16 @@ def list_for_staff(*, principal: Principal, filters: dict, page: int, limit: int
             Department.code == filters["department"])
     if filters.get("street"):
         query = query.join(Street, Petition.street_id == Street.id).where(Street.code == filters["street"])
+    if filters.get("community"):
+        query = query.join(Community, Petition.community_id == Community.id).where(
+            Community.code == filters["community"])
+    if filters.get("category"):
+        query = query.where(Petition.category == filters["category"])
     if filters.get("type"):
         query = query.where(Petition.type == filters["type"])
+    if filters.get("rating"):
+        query = query.where(exists().where(PetitionRating.petition_id == Petition.id,
+                                           PetitionRating.score == filters["rating"]))
     if "overdue" in filters:
         flagged = or_(Petition.accept_overdue, Petition.reply_overdue, Petition.close_overdue)
         query = query.where(flagged if filters["overdue"] else ~flagged)
@@ -65,4 +95,4 @@ def list_for_staff(*, principal: Principal, filters: dict, page: int, limit: int
         needle = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Petition.content.like(needle, escape="\\"), Petition.number == filters["q"],
                                 Petition.address.like(needle, escape="\\")))
-    return _page(query.order_by(Petition.id.desc()), page, limit)
+    return _page(query.order_by(*SORTS[filters.get("sort") or "-created"]()), page, limit)

@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from backend.core.masking import mask_text
 from backend.core.validation import Boolean, Integer, PageArgs, PeriodArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
-from backend.petitions import states
+from backend.petitions import queues, states
 from backend.petitions.models import TYPES, URGENCIES
 
 CONTENT_LENGTH = (5, 1000)
@@ -76,12 +76,42 @@ class PetitionNoteCreateSchema(Schema):
 
 class PetitionStaffListArgs(PageArgs, PeriodArgs):
     status = fields.String(validate=validate.OneOf(states.STATES))
-    queue = fields.String(validate=validate.OneOf(("manual",)))
+    queue = fields.String(validate=validate.OneOf(("manual", *queues.LABELS)),
+                          metadata={"description": "manual = 派单员待派；其余为工作台队列，见 /petitions/queues"})
     department = Text(validate=validate.Length(max=64))
     street = Text(validate=validate.Length(max=32))
+    community = Text(validate=validate.Length(max=64))
+    category = Text(validate=validate.Length(max=64))
     type = fields.String(validate=validate.OneOf(TYPES))
     overdue = fields.Boolean()
+    rating = Integer(validate=validate.Range(min=1, max=5), metadata={"description": "居民评分"})
     q = Text(validate=validate.Length(max=100))
+    sort = fields.String(load_default="-created", validate=validate.OneOf(("-created", "created", "deadline")),
+                         metadata={"description": "deadline = 当前环节的期限最早的在前"})
+
+
+class QueueCountSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class QueueCountListSchema(Schema):
+    items = fields.List(fields.Nested(QueueCountSchema))
+
+
+class BulkAcceptSchema(Schema):
+    ids = fields.List(Integer(), required=True, validate=validate.Length(min=1, max=100))
+
+
+class BulkResultSchema(Schema):
+    id = fields.Integer()
+    ok = fields.Boolean()
+    message = fields.String(allow_none=True)
+
+
+class BulkResultListSchema(Schema):
+    items = fields.List(fields.Nested(BulkResultSchema))
 
 
 class PetitionTransitionStaffSchema(Schema):
@@ -148,7 +178,15 @@ class PetitionStaffListItemSchema(Schema):
     accept_overdue = fields.Boolean()
     reply_overdue = fields.Boolean()
     close_overdue = fields.Boolean()
+    stage_deadline = fields.Function(
+        lambda p: _stage_deadline(p), allow_none=True,
+        metadata={"description": "当前环节（签收/答复）的期限；其他状态为空"})
     created_at = fields.DateTime()
+
+
+def _stage_deadline(petition) -> str | None:
+    moment = {states.DISPATCHED: petition.accept_by, states.ACCEPTED: petition.reply_by}.get(petition.status)
+    return moment.isoformat() if moment else None
 
 
 class PetitionStaffListSchema(Schema):
@@ -163,6 +201,38 @@ class PetitionResidentSchema(Schema):
     nickname = fields.String()
     phone = fields.String(allow_none=True)
     phone_revealed = fields.Boolean()
+    can_reveal = fields.Boolean(metadata={"description": "可通过 POST /contact 查看完整电话（留痕）"})
+
+
+class AllowedActionSchema(Schema):
+    action = fields.String(attribute="name")
+    label = fields.String()
+    reason_required = fields.Boolean()
+
+
+class ClockSchema(Schema):
+    stage = fields.String()
+    label = fields.String()
+    deadline = fields.DateTime()
+    done_at = fields.DateTime(allow_none=True)
+    running = fields.Boolean()
+    overdue = fields.Boolean()
+    working_days_left = fields.Integer(allow_none=True)
+
+
+class TimelineEntrySchema(Schema):
+    kind = fields.String(metadata={"description": "transition（流转）或 audit（其他留痕操作）"})
+    action = fields.String()
+    label = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    to_status_label = fields.String(allow_none=True)
+    actor_kind = fields.String()
+    actor_role = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime()
 
 
 class PetitionStaffSchema(PetitionStaffListItemSchema):
@@ -186,3 +256,7 @@ class PetitionStaffSchema(PetitionStaffListItemSchema):
     replies = fields.List(fields.Nested(PetitionReplyStaffSchema))
     notes = fields.List(fields.Nested(PetitionNoteSchema))
     ratings = fields.List(fields.Nested(PetitionRatingSchema))
+    allowed_actions = fields.List(fields.Nested(AllowedActionSchema),
+                                  metadata={"description": "当前账号此刻可执行的操作"})
+    clocks = fields.List(fields.Nested(ClockSchema))
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))

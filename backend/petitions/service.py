@@ -12,7 +12,7 @@ from backend.core.models import utcnow
 from backend.core.security import Principal
 from backend.extensions import db
 from backend.outbox import service as outbox
-from backend.petitions import states
+from backend.petitions import access, states
 from backend.petitions.errors import PetitionError, invalid
 from backend.petitions.handlers import HANDLERS
 from backend.petitions.models import Petition, PetitionNote, PetitionTransition
@@ -110,6 +110,21 @@ def queue_updates(applied: list[Applied]) -> None:
             # The transition row was just written: no message can hold its key yet.
             dedupe_key=f"petition:{petition.id}:transition:{row.id}", new=True,
         )
+
+
+def accept_many(*, actor: Principal, petition_ids: list[int]) -> list[dict]:
+    """签收 each petition the actor may see and accept, committing one by one; returns each outcome."""
+    results = []
+    for petition_id in dict.fromkeys(petition_ids):
+        try:
+            petition = access.access_petition(actor, get(petition_id=petition_id))
+            transition(petition=petition, action="accept", actor=actor)
+        except PetitionError as exc:
+            db.session.rollback()
+            results.append({"id": petition_id, "ok": False, "message": exc.description})
+        else:
+            results.append({"id": petition_id, "ok": True, "message": None})
+    return results
 
 
 def add_note(*, petition: Petition, staff_id: int, body: str) -> PetitionNote:

@@ -80,6 +80,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 # Actions staff and residents may request through the API (submit and the system's are internal).
 STAFF_ACTIONS = tuple(n for n, a in ACTIONS.items() if set(a.actors) & {CLERK, DISPATCHER, SUPERVISOR})
 RESIDENT_ACTIONS = ("rate", "reopen", "withdraw")
+# Conditions beyond the status that the handlers check (an extension request waits for its decision).
+READY = {
+    "request_extension": lambda p: p.extension_status != "requested",
+    "approve_extension": lambda p: p.extension_status == "requested",
+    "reject_extension": lambda p: p.extension_status == "requested",
+}
 
 
 def actor_kinds(principal, petition) -> set[str]:
@@ -99,3 +105,11 @@ def actor_kinds(principal, petition) -> set[str]:
     if principal.role == "clerk" and petition.department_id and principal.department_id == petition.department_id:
         kinds.add(CLERK)
     return kinds
+
+
+def allowed_actions(principal, petition) -> list[Action]:
+    """The staff actions the principal may take on the petition now: the buttons the console shows."""
+    kinds = actor_kinds(principal, petition)
+    return [spec for spec in (ACTIONS[name] for name in STAFF_ACTIONS)
+            if petition.status in spec.sources and kinds & set(spec.actors)
+            and READY.get(spec.name, lambda p: True)(petition)]

@@ -8,8 +8,8 @@ from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.core.security import current_principal, require_staff
-from backend.petitions import access, queries, schemas, service
+from backend.core.security import STAFF_SECURITY, current_principal, require_staff
+from backend.petitions import access, clocks, queries, schemas, service, states, timeline
 from backend.petitions.errors import PetitionError
 from backend.storage.service import get_storage
 
@@ -22,7 +22,11 @@ def _load(petition_id: int):
 
 
 def _detail(petition):
-    petition.resident_info = access.resident_contact(current_principal(), petition)
+    principal = current_principal()
+    petition.resident_info = access.resident_contact(principal, petition)
+    petition.allowed_actions = states.allowed_actions(principal, petition)
+    petition.clocks = clocks.clocks(petition)
+    petition.timeline = timeline.staff_timeline(petition)
     return petition
 
 
@@ -36,6 +40,27 @@ class Petitions(MethodView):
         page, limit = args.pop("page"), args.pop("limit")
         items, total = queries.list_for_staff(principal=current_principal(), filters=args, page=page, limit=limit)
         return {"items": items, "total": total, "page": page, "limit": limit}
+
+
+@blp.route("/queues")
+class Queues(MethodView):
+    @require_staff(*STAFF)
+    @blp.doc(security=STAFF_SECURITY)
+    @blp.response(200, schemas.QueueCountListSchema)
+    def get(self):
+        """The work queues (待签收, 办理中, 即将超时 …) with how many petitions each holds for this staff member"""
+        return {"items": queries.queue_counts(principal=current_principal())}
+
+
+@blp.route("/bulk-accept")
+class BulkAccept(MethodView):
+    @require_staff("clerk")
+    @blp.doc(security=STAFF_SECURITY)
+    @blp.arguments(schemas.BulkAcceptSchema)
+    @blp.response(200, schemas.BulkResultListSchema)
+    def post(self, data):
+        """签收 several petitions at once; each succeeds or fails on its own"""
+        return {"items": service.accept_many(actor=current_principal(), petition_ids=data["ids"])}
 
 
 @blp.route("/<int:petition_id>")
@@ -82,6 +107,17 @@ class Notes(MethodView):
         """Add an internal note (never shown to the resident)"""
         petition = _load(petition_id)
         return service.add_note(petition=petition, staff_id=current_principal().id, body=data["body"])
+
+
+@blp.route("/<int:petition_id>/contact")
+class Contact(MethodView):
+    @require_staff("clerk")
+    @blp.doc(security=STAFF_SECURITY)
+    @blp.response(200, schemas.PetitionResidentSchema)
+    @blp.alt_response(403, description="非承办办理员或居民未同意联系")
+    def post(self, petition_id):
+        """Show the resident's full phone number (handling clerk, with consent); the viewing is audited"""
+        return access.reveal_contact(current_principal(), _load(petition_id))
 
 
 @blp.route("/<int:petition_id>/attachments/<int:photo_id>")

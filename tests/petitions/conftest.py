@@ -99,3 +99,17 @@ def file_petition(client, headers, key: str | None = None, **overrides):
     if key:
         headers = {**headers, "Idempotency-Key": key}
     return client.post("/api/mp/petitions", json=body, headers=headers, buffered=True)
+
+
+def assign(client, auth, petition_id: int, department: str) -> dict:
+    """Makes `department` handle the petition (dispatch if routing left it waiting, else transfer); returns it."""
+    dispatcher = auth.staff("dispatcher")
+    petition = client.get(f"/api/v1/petitions/{petition_id}", headers=dispatcher).get_json()
+    if petition["department"] and petition["department"]["code"] == department:
+        return petition
+    body = {"action": "dispatch", "department": department}
+    if petition["status"] != "submitted":
+        body = {"action": "transfer", "department": department, "reason": "测试改派"}
+    response = client.post(f"/api/v1/petitions/{petition_id}/transitions", json=body, headers=dispatcher)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

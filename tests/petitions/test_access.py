@@ -68,7 +68,7 @@ def test_residents_cannot_use_the_staff_api(client, residents):
     assert client.get("/api/v1/petitions", headers=alice).status_code == 403
 
 
-def test_phone_is_revealed_only_to_the_handling_clerk_with_consent(app, client, residents, auth):
+def test_phone_is_masked_and_shown_only_to_the_handling_clerk_with_consent_audited(app, client, residents, auth):
     resident, alice = residents.new()
     with app.app_context():
         from backend.extensions import db
@@ -79,9 +79,19 @@ def test_phone_is_revealed_only_to_the_handling_clerk_with_consent(app, client, 
     private = client.post("/api/mp/petitions", json={**VALID, "contact_consent": False}, headers=alice,
                           buffered=True).get_json()["id"]
     clerk, dispatcher = auth.staff("clerk_urban_management"), auth.staff("dispatcher")
-    revealed = client.get(f"/api/v1/petitions/{consented}", headers=clerk).get_json()["resident"]
-    assert revealed["phone"] == "13812345678" and revealed["phone_revealed"] is True
+    detail = client.get(f"/api/v1/petitions/{consented}", headers=clerk).get_json()
+    assert detail["resident"]["phone"] == "138****5678" and detail["resident"]["can_reveal"] is True
+    assert not [e for e in detail["timeline"] if e["action"] == "petition.reveal_phone"]
+    shown = client.post(f"/api/v1/petitions/{consented}/contact", headers=clerk)
+    assert shown.status_code == 200
+    assert shown.get_json()["phone"] == "13812345678" and shown.get_json()["phone_revealed"] is True
+    timeline = client.get(f"/api/v1/petitions/{consented}", headers=clerk).get_json()["timeline"]
+    [event] = [e for e in timeline if e["action"] == "petition.reveal_phone"]
+    assert event["kind"] == "audit" and event["actor_role"] == "clerk" and event["label"] == "查看完整电话"
     for headers, petition_id in ((dispatcher, consented), (clerk, private)):
         masked = client.get(f"/api/v1/petitions/{petition_id}", headers=headers).get_json()["resident"]
         assert masked["phone"] != "13812345678" and masked["phone"].endswith("5678")
-        assert masked["phone_revealed"] is False
+        assert masked["phone_revealed"] is False and masked["can_reveal"] is False
+        refused = client.post(f"/api/v1/petitions/{petition_id}/contact", headers=headers)
+        assert refused.status_code == 403
+        assert "13812345678" not in refused.get_data(as_text=True)

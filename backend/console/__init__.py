@@ -1,0 +1,1 @@
+"""Serves the staff console's build (console/dist) at /console/ with history-mode fallback."""
