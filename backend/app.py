@@ -41,12 +41,17 @@ BLUEPRINTS = (
     "backend.officialaccount.views:blp",
     "backend.open311.views:blp",
     "backend.open311.views:staff_blp",
+    "backend.info.notices.views:blp",
+    "backend.info.health.views:blp",
+    "backend.info.bot_views:blp",
+    "miniprogram_api.info:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
     "backend.catalog.cli:catalog",
     "backend.petitions.cli:petitions",
     "backend.open311.cli:open311",
+    "backend.info.transit.cli:transit",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -62,6 +67,11 @@ MODEL_MODULES = (
     "backend.notifications.models",
     "backend.officialaccount.models",
     "backend.open311.models",
+    "backend.core.audit",
+    "backend.info.snapshots",
+    "backend.info.notices.models",
+    "backend.info.health.models",
+    "backend.info.transit.models",
 )
 
 

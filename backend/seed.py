@@ -13,6 +13,7 @@ SEEDERS = (
     "backend.catalog.seed",
     "backend.calendar.seed",
     "backend.routing.seed",
+    "backend.info.seed",
 )
 
 
