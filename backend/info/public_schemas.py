@@ -87,7 +87,7 @@ class StopRefSchema(Schema):
 
 class FirstLastSchema(Schema):
     direction_id = fields.Integer()
-    from_ = fields.String(data_key="from")
+    from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
     first = fields.String(metadata={"description": "首班 HH:MM"})
     last = fields.String(metadata={"description": "末班 HH:MM"})

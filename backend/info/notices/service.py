@@ -65,7 +65,13 @@ def create(*, data: dict, author: Principal) -> Notice:
     db.session.add(notice)
     db.session.flush()
     audit.record(actor=author, entity="notice", entity_id=notice.id, action="create", title=notice.title)
+    return _committed(notice)
+
+
+def _committed(notice: Notice) -> Notice:
+    """Commits and reads the notice back as stored (times in UTC, author and approver loaded)."""
     db.session.commit()
+    db.session.refresh(notice)
     return notice
 
 
@@ -86,8 +92,7 @@ def update(*, notice: Notice, data: dict, actor: Principal) -> Notice:
             setattr(notice, key, value)
     _check_window(notice)
     audit.record(actor=actor, entity="notice", entity_id=notice.id, action="update", fields=sorted(data))
-    db.session.commit()
-    return notice
+    return _committed(notice)
 
 
 def transition(*, notice_id: int, action: str, actor: Principal, reason: str | None = None) -> Notice:
@@ -122,8 +127,7 @@ def transition(*, notice_id: int, action: str, actor: Principal, reason: str | N
             notice.withdrawn_at = now
     audit.record(actor=actor, entity="notice", entity_id=notice.id, action=action, **{"from": before},
                  to=notice.status, reason=reason)
-    db.session.commit()
-    return notice
+    return _committed(notice)
 
 
 def _default_expiry(notice: Notice, now: datetime) -> datetime:
@@ -161,10 +165,10 @@ def staff_list(*, status: str | None, street_code: str | None, page: int, limit:
 # ---- residents -----------------------------------------------------------------------------------------------
 
 def _relevance(street_id: int | None, community_id: int | None):
-    """0 = my community, 1 = my street, 2 = the whole district, 3 = elsewhere."""
+    """0 = my community, 1 = my street (any of its communities), 2 = the whole district, 3 = elsewhere."""
     return case(
         (and_(Notice.community_id.is_not(None), Notice.community_id == (community_id or -1)), 0),
-        (and_(Notice.community_id.is_(None), Notice.street_id == (street_id or -1)), 1),
+        (Notice.street_id == (street_id or -1), 1),
         (Notice.street_id.is_(None), 2),
         else_=3,
     )
