@@ -75,12 +75,12 @@ def _notices(q: str, street: str | None) -> dict:
         street_id = found.id if found else None
     where = places()[street].name if street in places() else "江宁区"
     items, _, _ = notices.for_resident(resident_id=None, street_id=street_id, community_id=None, mine_only=True,
-                                       category=category, limit=MAX_CARDS)
+                                       category=category, limit=MAX_CARDS, count_total=False)
     lead = f"{where}的{notice_states.CATEGORIES[category] if category else '最新公告'}："
     if category and not items:
         lead = f"{where}近期没有{notice_states.CATEGORIES[category]}。最新公告："
         items, _, _ = notices.for_resident(resident_id=None, street_id=street_id, community_id=None, mine_only=True,
-                                           limit=MAX_CARDS)
+                                           limit=MAX_CARDS, count_total=False)
     if not items:
         return {"text": f"{where}目前没有新的公告。", "cards": [], "street": street}
     lines = [lead]

@@ -84,7 +84,7 @@ def build(*, resident_id: int) -> dict | None:
     place = street_code if street_code in places() else DISTRICT
     snapshot = snapshots.read(weather.key(place), max_age=weather.max_age())
     items, _, unread = notices.for_resident(resident_id=resident_id, street_id=street_id, community_id=community_id,
-                                            mine_only=True, limit=HOME_NOTICES)
+                                            mine_only=True, limit=HOME_NOTICES, count_total=False)
     return {
         "street": {"code": street_code, "name": street_name} if street_code else None,
         "community": {"code": community_code, "name": community_name} if community_code else None,

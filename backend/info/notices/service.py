@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from backend.core import audit
 from backend.core.models import utcnow
@@ -180,14 +180,17 @@ def _visible(now: datetime):
 
 def for_resident(*, resident_id: int | None, street_id: int | None, community_id: int | None, mine_only: bool,
                  category: str | None = None, street_filter: int | None = None, page: int = 1,
-                 limit: int = 20) -> tuple[list[dict], int, int]:
+                 limit: int = 20, count_total: bool = True) -> tuple[list[dict], int | None, int]:
     """Published notices as residents see them — their community's, then their street's, then the district's,
-    then (unless mine_only) other streets' — with read markers; returns (rows, total, unread among mine)."""
+    then (unless mine_only) other streets' — with read markers; returns (rows, total or None when not
+    counted, unread among mine)."""
     now = utcnow()
     relevance = _relevance(street_id, community_id).label("relevance")
     read = aliased(NoticeRead)
     read_at = read.read_at if resident_id else literal(None)
-    query = select(Notice, relevance, read_at.label("read_at")).where(_visible(now))
+    # Residents never see who wrote or approved a notice: no join to staff.
+    query = (select(Notice, relevance, read_at.label("read_at")).where(_visible(now))
+             .options(lazyload(Notice.author), lazyload(Notice.approver)))
     if resident_id:
         query = query.outerjoin(read, and_(read.notice_id == Notice.id, read.resident_id == resident_id))
     if mine_only:
@@ -196,7 +199,7 @@ def for_resident(*, resident_id: int | None, street_id: int | None, community_id
         query = query.where(Notice.category == category)
     if street_filter is not None:
         query = query.where(Notice.street_id == street_filter)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) if count_total else None
     unread = 0
     if resident_id:
         unread = db.session.scalar(select(func.count()).select_from(
