@@ -73,7 +73,7 @@ _HOME_OF = (
 
 
 def build(*, resident_id: int) -> dict | None:
-    """The home feed of a resident (None when the resident no longer exists)."""
+    """The home feed of a resident, JSON-ready (HomeSchema's shape; None when the resident no longer exists)."""
     from backend.extensions import db
 
     row = db.session.execute(_HOME_OF, {"resident_id": resident_id}).first()
@@ -83,13 +83,16 @@ def build(*, resident_id: int) -> dict | None:
     context = HomeContext(resident_id, street_id, street_code, community_id)
     place = street_code if street_code in places() else DISTRICT
     snapshot = snapshots.read(weather.key(place), max_age=weather.max_age())
-    items, _, unread = notices.for_resident(resident_id=resident_id, street_id=street_id, community_id=community_id,
-                                            mine_only=True, limit=HOME_NOTICES, count_total=False)
+    items, unread = notices.home_notices(resident_id=resident_id, street_id=street_id, community_id=community_id,
+                                         limit=HOME_NOTICES)
+    shown = weather.render(place, snapshot)
+    if shown is not None:
+        shown["updated_at"] = shown["updated_at"].isoformat()
     return {
         "street": {"code": street_code, "name": street_name} if street_code else None,
         "community": {"code": community_code, "name": community_name} if community_code else None,
         "alerts": _section("alerts", context),
-        "weather": weather.render(place, snapshot),
+        "weather": shown,
         "notices": {"items": items, "unread": unread},
         "activities": _section("activities", context),
     }

@@ -75,3 +75,15 @@ def test_every_info_endpoint_is_documented_with_its_security(client):
     for path in ("/api/mp/weather", "/api/mp/transit/arrivals", "/api/mp/transit/stops", "/api/mp/hospitals",
                  "/api/mp/transit/routes/{route_id}"):
         assert "get" in spec["paths"][path]
+
+
+def test_home_shows_the_same_notices_and_weather_as_their_own_endpoints(app, client, auth, weather_loaded):
+    resident = make_resident(app, "dongshan", "dongshan_zhushan")
+    headers = auth.resident(resident)
+    listed = client.get("/api/mp/notices?mine=true&limit=50", headers=headers).get_json()
+    client.post(f"/api/mp/notices/{listed['items'][0]['id']}/read", headers=headers)
+    listed = client.get("/api/mp/notices?mine=true&limit=5", headers=headers).get_json()
+    body = client.get("/api/mp/home", headers=headers).get_json()
+    assert body["notices"]["items"] == listed["items"]
+    assert body["notices"]["unread"] == listed["unread"] == listed["total"] - 1
+    assert body["weather"] == client.get("/api/mp/weather?street=dongshan").get_json()

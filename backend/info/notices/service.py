@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, lazyload
 
@@ -12,6 +12,7 @@ from backend.core import audit
 from backend.core.models import utcnow
 from backend.core.security import Principal
 from backend.directory import service as directory
+from backend.directory.models import Community, Street
 from backend.extensions import db
 from backend.info.errors import InfoError, invalid
 from backend.info.notices import states
@@ -245,3 +246,53 @@ def outages_now(*, street_id: int | None, now: datetime | None = None) -> list[N
     query = select(Notice).where(_visible(now), Notice.category.in_(states.OUTAGES), Notice.ends_at > now,
                                  or_(Notice.street_id.is_(None), Notice.street_id == (street_id or -1)))
     return list(db.session.scalars(query.order_by(Notice.starts_at)).unique())
+
+
+# The home feed's notices in one statement built once: the resident's community's, street's and the district's,
+# their read markers and how many of them are unread (a window count over the same rows, before the limit).
+# Plain rows, not ORM objects: the home page is the app's most frequent request.
+_HOME_RELEVANCE = case(
+    (and_(Notice.community_id.is_not(None), Notice.community_id == bindparam("community_id")), 0),
+    (Notice.street_id == bindparam("street_id"), 1),
+    (Notice.street_id.is_(None), 2),
+    else_=3,
+)
+_HOME_READ = aliased(NoticeRead)
+_HOME_NOTICES = (
+    select(Notice.id, Notice.title, Notice.body, Notice.category, Street.code.label("street_code"),
+           Street.name.label("street_name"), Community.code.label("community_code"),
+           Community.name.label("community_name"), Notice.affected_area, Notice.starts_at, Notice.ends_at,
+           Notice.published_at, Notice.expires_at, _HOME_RELEVANCE.label("relevance"), _HOME_READ.read_at,
+           func.count().over().label("mine"),
+           func.sum(case((_HOME_READ.read_at.is_(None), 1), else_=0)).over().label("unread"))
+    .outerjoin(Street, Street.id == Notice.street_id)
+    .outerjoin(Community, Community.id == Notice.community_id)
+    .outerjoin(_HOME_READ, and_(_HOME_READ.notice_id == Notice.id, _HOME_READ.resident_id == bindparam("resident_id")))
+    .where(Notice.status == states.PUBLISHED, Notice.expires_at > bindparam("now"), _HOME_RELEVANCE < 3)
+    .order_by(_HOME_RELEVANCE, Notice.published_at.desc(), Notice.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def home_notices(*, resident_id: int, street_id: int | None, community_id: int | None,
+                 limit: int) -> tuple[list[dict], int]:
+    """The resident's own notices (community, street, district) as JSON-ready dicts like NoticePublicSchema's,
+    and how many of all of them are unread."""
+    rows = db.session.execute(_HOME_NOTICES, {
+        "resident_id": resident_id, "street_id": street_id or -1, "community_id": community_id or -1,
+        "now": utcnow(), "limit": limit}).all()
+    items = [{
+        "id": row.id, "title": row.title, "body": row.body, "category": row.category,
+        "category_label": states.CATEGORIES.get(row.category, row.category),
+        "street": {"code": row.street_code, "name": row.street_name} if row.street_code else None,
+        "community": {"code": row.community_code, "name": row.community_name} if row.community_code else None,
+        "affected_area": row.affected_area, "starts_at": _iso(row.starts_at), "ends_at": _iso(row.ends_at),
+        "published_at": _iso(row.published_at), "expires_at": _iso(row.expires_at),
+        "scope": ("community", "street", "district")[row.relevance], "read": row.read_at is not None,
+        "read_at": _iso(row.read_at),
+    } for row in rows]
+    return items, int(rows[0].unread) if rows else 0
