@@ -1,7 +1,7 @@
 """convenience information
 
 Revision ID: 31d08a89c3b0
-Revises: e4af6c9ef279
+Revises: 3753a6dc090d
 Create Date: 2026-12-02 13:50:12.706404
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '31d08a89c3b0'
-down_revision = 'e4af6c9ef279'
+down_revision = '3753a6dc090d'
 branch_labels = None
 depends_on = None
 
