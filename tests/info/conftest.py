@@ -61,3 +61,12 @@ def no_notices(app):
     with app.app_context():
         db.session.execute(delete(Notice))
         db.session.commit()
+
+
+@pytest.fixture
+def demo_notices(app):
+    """The demo notices, loaded again inside the test's transaction (committed tests truncate them)."""
+    from backend.info import seed
+
+    with app.app_context():
+        seed.load_notices()

@@ -36,7 +36,7 @@ def test_weather_uses_the_profile_street_unless_the_words_name_one(app, client, 
     assert nobody["cards"][0]["code"] == "jiangning_district" and "哪个街道" in nobody["text"]
 
 
-def test_notices_transit_and_hospitals_answer_with_their_cards(app, client, auth):
+def test_notices_transit_and_hospitals_answer_with_their_cards(app, client, auth, demo_notices):
     resident = make_resident(app, "dongshan")
     notices = _ask(client, auth, "notices", "最近有停水通知吗", sender_id=str(resident))
     assert notices["cards"] and {c["type"] for c in notices["cards"]} == {"notice"}

@@ -14,7 +14,7 @@ def weather_loaded(app, fake_weather):
         weather.refresh()
 
 
-def test_home_of_a_resident_with_a_street(app, client, auth, weather_loaded):
+def test_home_of_a_resident_with_a_street(app, client, auth, weather_loaded, demo_notices):
     resident = make_resident(app, "dongshan", "dongshan_zhushan")
     body = client.get("/api/mp/home", headers=auth.resident(resident)).get_json()
     assert body["street"] == {"code": "dongshan", "name": "东山街道"}
@@ -27,11 +27,11 @@ def test_home_of_a_resident_with_a_street(app, client, auth, weather_loaded):
     assert body["notices"]["unread"] >= len(body["notices"]["items"])
 
 
-def test_home_without_a_street_shows_the_district(app, client, auth, weather_loaded):
+def test_home_without_a_street_shows_the_district(app, client, auth, weather_loaded, demo_notices):
     resident = make_resident(app)
     body = client.get("/api/mp/home", headers=auth.resident(resident)).get_json()
     assert body["street"] is None and body["weather"]["place"]["name"] == "江宁区"
-    assert all(n["scope"] == "district" for n in body["notices"]["items"])
+    assert body["notices"]["items"] and all(n["scope"] == "district" for n in body["notices"]["items"])
 
 
 def test_home_before_any_weather_has_none_and_needs_a_resident(app, client, auth):
@@ -77,7 +77,7 @@ def test_every_info_endpoint_is_documented_with_its_security(client):
         assert "get" in spec["paths"][path]
 
 
-def test_home_shows_the_same_notices_and_weather_as_their_own_endpoints(app, client, auth, weather_loaded):
+def test_home_shows_the_same_notices_and_weather_as_their_own_endpoints(app, client, auth, weather_loaded, demo_notices):
     resident = make_resident(app, "dongshan", "dongshan_zhushan")
     headers = auth.resident(resident)
     listed = client.get("/api/mp/notices?mine=true&limit=50", headers=headers).get_json()
