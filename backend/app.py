@@ -49,12 +49,17 @@ BLUEPRINTS = (
     "miniprogram_api.alerts:blp",
     "backend.reply_templates.views:blp",
     "backend.console.views:blp",
+    "backend.info.notices.views:blp",
+    "backend.info.health.views:blp",
+    "backend.info.bot_views:blp",
+    "miniprogram_api.info:blp",
 )
 # Each entry is "module:command"; click groups added to `flask`.
 COMMANDS = (
     "backend.catalog.cli:catalog",
     "backend.petitions.cli:petitions",
     "backend.open311.cli:open311",
+    "backend.info.transit.cli:transit",
 )
 # Imported so that Alembic and create_all see every table.
 MODEL_MODULES = (
@@ -74,6 +79,11 @@ MODEL_MODULES = (
     "backend.alerts.models",
     "backend.audit.models",
     "backend.reply_templates.models",
+    "backend.core.audit",
+    "backend.info.snapshots",
+    "backend.info.notices.models",
+    "backend.info.health.models",
+    "backend.info.transit.models",
 )
 
 

@@ -14,6 +14,7 @@ SEEDERS = (
     "backend.calendar.seed",
     "backend.routing.seed",
     "backend.activities.seed",
+    "backend.info.seed",
 )
 
 

@@ -117,6 +117,12 @@ class Settings:
     upload_dir: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
     phone_encryption_key: str = ""
+    qweather_api_base: str = ""
+    qweather_key: str = ""
+    gtfs_rt_url: str = ""
+    provider_timeout: float = 3.0
+    weather_refresh_seconds: int = 1800
+    transit_refresh_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -153,6 +159,7 @@ class Settings:
             raise SettingsError("PHONE_ENCRYPTION_KEY must be set in production")
         wechat = _wechat(env, dev_like)
         official = _official_account(env, dev_like, secret_key)
+        providers = _providers(env, dev_like)
         database_url = env.get("DATABASE_URL", "") or f"sqlite:///{ROOT / 'var' / 'zhijian.sqlite3'}"
         return cls(
             app_env=app_env,
@@ -186,6 +193,10 @@ class Settings:
             upload_dir=env.get("UPLOAD_DIR", "") or str(ROOT / "var" / "uploads"),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             phone_encryption_key=phone_key or secret_key,
+            **providers,
+            provider_timeout=_positive(env, "PROVIDER_TIMEOUT", 3.0, _float),
+            weather_refresh_seconds=_positive(env, "WEATHER_REFRESH_SECONDS", 1800),
+            transit_refresh_seconds=_positive(env, "TRANSIT_REFRESH_SECONDS", 30),
         )
 
 
@@ -274,6 +285,31 @@ def _is_base64(value: str) -> bool:
         return len(base64.b64decode(value, validate=True)) == 32
     except (binascii.Error, ValueError):
         return False
+
+
+# Outside production, without settings, the fakes of the Procfile's `providers` process.
+FAKE_QWEATHER_BASE = "http://127.0.0.1:8011"
+FAKE_GTFS_RT_URL = "http://127.0.0.1:8012/gtfs-rt/trip-updates"
+
+
+def _providers(env: dict, dev_like: bool) -> dict:
+    """Weather and transit providers; development and tests default to the loopback fakes."""
+    from integrations.weather.fake_server import FAKE_KEY
+
+    base = env.get("QWEATHER_API_BASE", "").rstrip("/")
+    key = env.get("QWEATHER_KEY", "")
+    feed = env.get("GTFS_RT_URL", "")
+    if not dev_like:
+        if not (base and key and feed):
+            raise SettingsError("QWEATHER_API_BASE, QWEATHER_KEY and GTFS_RT_URL must be set in production")
+        if key == FAKE_KEY or "127.0.0.1" in base or "127.0.0.1" in feed:
+            raise SettingsError("QWEATHER_API_BASE, QWEATHER_KEY and GTFS_RT_URL must name the real providers "
+                                "in production, not the development fakes")
+    return {
+        "qweather_api_base": base or FAKE_QWEATHER_BASE,
+        "qweather_key": key or FAKE_KEY,
+        "gtfs_rt_url": feed or FAKE_GTFS_RT_URL,
+    }
 
 
 def _pairs(env: dict, name: str, default: str) -> dict:

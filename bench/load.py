@@ -48,11 +48,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, workers: int = 2, timeout: float = 60.0) -> Server:
+BENCH_SECRET_KEY = "b" * 48
+
+
+def start_gunicorn(database_url: str, workers: int = 2, timeout: float = 60.0, *, redis_url: str = "",
+                   extra_env: dict | None = None) -> Server:
     """Starts gunicorn on a free loopback port with the bench app; waits until it answers."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development", "SECRET_KEY": "b" * 48,
-           "REDIS_URL": "", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development", "SECRET_KEY": BENCH_SECRET_KEY,
+           "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",
          "--timeout", "180", "bench.load:bench_app()"],
@@ -83,23 +87,25 @@ def stop_gunicorn(server: Server) -> None:
             server.process.wait()
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    status, body, _ = _request(port, path)
+def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+    status, body, _ = _request(port, path, headers=headers)
     return status, body
 
 
-def _request(port: int, path: str, timeout: float = 60) -> tuple[int, bytes, str]:
+def _request(port: int, path: str, timeout: float = 60, headers: dict | None = None) -> tuple[int, bytes, str]:
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         return response.status, response.read(), response.getheader("X-Bench-Worker", "")
     finally:
         connection.close()
 
 
-def warm_up(port: int, paths: list[str], workers: int, *, seconds: float = 120.0, threads: int = 4) -> int:
-    """Sends requests until every worker has answered one quickly (bounded in time); returns the count."""
+def warm_up(port: int, paths: list[str], workers: int, *, seconds: float = 120.0, threads: int = 4,
+            headers: list[dict] | None = None) -> int:
+    """Sends requests until every worker has answered one quickly (bounded in time); returns the count.
+    `headers`, when given, are cycled with the paths (request n gets headers[n % len(headers)])."""
     fast: set[str] = set()
     sent = itertools.count()
     deadline = time.monotonic() + seconds
@@ -109,7 +115,8 @@ def warm_up(port: int, paths: list[str], workers: int, *, seconds: float = 120.0
             number = next(sent)
             started = time.monotonic()
             try:
-                status, _, worker = _request(port, paths[number % len(paths)], timeout=seconds)
+                status, _, worker = _request(port, paths[number % len(paths)], timeout=seconds,
+                                             headers=headers[number % len(headers)] if headers else None)
             except OSError:
                 continue
             if status == 200 and time.monotonic() - started < 0.5:
@@ -126,8 +133,9 @@ def warm_up(port: int, paths: list[str], workers: int, *, seconds: float = 120.0
 
 
 def http_throughput(port: int, paths: list[str], *, seconds: float, threads: int,
-                    max_requests: int = 100_000) -> dict:
-    """Requests per second of GETs over the paths, from `threads` clients, bounded in time and count."""
+                    max_requests: int = 100_000, headers: list[dict] | None = None) -> dict:
+    """Requests per second of GETs over the paths, from `threads` clients, bounded in time and count
+    (`headers` cycled with the paths, as in warm_up)."""
     counter = itertools.count()
     lock = threading.Lock()
     done, errors = [0], [0]
@@ -139,7 +147,8 @@ def http_throughput(port: int, paths: list[str], *, seconds: float, threads: int
             if number >= max_requests:
                 return
             try:
-                status, _ = _get(port, paths[number % len(paths)])
+                status, _ = _get(port, paths[number % len(paths)],
+                                 headers[number % len(headers)] if headers else None)
                 ok = status == 200
             except OSError:
                 ok = False

@@ -15,5 +15,5 @@ class Chat(MethodView):
     @blp.arguments(schemas.ChatRequestSchema)
     @blp.response(200, schemas.ChatResponseSchema)
     def post(self, data):
-        """Send a message to the bot; replies carry cards (service_item, petition, notice, activity)"""
+        """Send a message to the bot; replies carry cards (service_item, petition, notice, activity, weather, transit, hospital)"""
         return flows.chat(resident_id=current_principal().id, text=data["text"])

@@ -24,7 +24,8 @@ from backend.settings import Settings
 REFERENCE_TABLES = {"alembic_version", "departments", "streets", "communities", "staff",
                     "service_items", "service_item_themes", "catalog_search_documents", "catalog_search_state",
                     "catalog_search_revisions",
-                    "calendar_days", "routing_rules"}
+                    "calendar_days", "routing_rules", "health_facilities", "transit_stops", "transit_routes",
+                    "transit_services", "transit_trips", "transit_stop_times"}
 
 
 def _test_database_url(tmp_path_factory, worker: str) -> str:

@@ -15,7 +15,7 @@ from integrations.rasa import RasaUnavailable, get_client
 
 log = logging.getLogger(__name__)
 
-CARD_TYPES = {"service_item", "petition", "notice", "activity"}
+CARD_TYPES = {"service_item", "petition", "notice", "activity", "weather", "transit", "hospital"}
 # Rasa is sent at most this much of a message; longer texts are rare and add nothing to intent.
 MAX_TEXT_TO_BOT = 1000
 EMPTY_REPLY = "您好，我是江宁“指尖政务”小助手。请直接说出您想办的事或遇到的问题，比如“新生儿怎么上户口”“楼下油烟太大想投诉”。"

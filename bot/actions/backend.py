@@ -91,10 +91,11 @@ class BackendClient:
         self._request("POST", "/api/v1/bot/handoff", json={"sender_id": sender_id, "reason": reason},
                       expected=(200, 201, 202, 204))
 
-    def get_info(self, kind: str, street: Optional[str]) -> Dict[str, Any]:
-        """Fetches convenience information (weather, notices, activities, hospitals, transit)."""
-        params = {"street": street} if street else None
-        return self._request("GET", f"/api/mp/info/{kind}", params=params)
+    def get_info(self, kind: str, street: Optional[str], sender_id: str = "", text: str = "") -> Dict[str, Any]:
+        """Answers a question about convenience information (weather, notices, activities, hospitals, transit):
+        {"text", "cards", "street"}; the backend falls back to the street of the sender's profile."""
+        params = {k: v for k, v in (("street", street), ("sender_id", sender_id), ("q", text)) if v}
+        return self._request("GET", f"/api/v1/bot/info/{kind}", params=params)
 
     # -- transport -----------------------------------------------------------------------------
     def _request(self, method: str, path: str, expected=(200,), **kwargs: Any) -> Dict[str, Any]:

@@ -1,4 +1,7 @@
-"""Convenience information (便民信息): weather, street notices, volunteer activities, hospitals, transit."""
+"""Convenience information (便民信息): weather, street notices, volunteer activities, hospitals, transit.
+
+The backend answers (GET /api/v1/bot/info/<kind>?sender_id=&street=&q=) with {"text", "cards", "street"}: it
+reads the resident's words and, when they name no street, the street of the resident's profile."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -8,15 +11,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .backend import BackendClient, BackendError, NotAvailable
-from .common import HOTLINE, card, entity_values, latest_intent, street_names
+from .common import HOTLINE, card, entity_values, latest_intent, latest_text, street_names
 
-# intent → (backend kind, what residents call it, card type for the items or None)
+# intent → (backend kind, what residents call it, card type of listed items when the backend sends no cards)
 INFO_KINDS = {
-    "ask_weather": ("weather", "天气", None),
+    "ask_weather": ("weather", "天气", "weather"),
     "ask_notice": ("notices", "街道通知公告", "notice"),
     "ask_activity": ("activities", "志愿活动", "activity"),
-    "ask_hospital": ("hospitals", "医院和卫生服务中心", None),
-    "ask_transit": ("transit", "公交出行", None),
+    "ask_hospital": ("hospitals", "医院和卫生服务中心", "hospital"),
+    "ask_transit": ("transit", "公交出行", "transit"),
 }
 MAX_ITEMS = 5
 
@@ -43,16 +46,22 @@ class ActionConvenienceInfo(Action):
         kind, label, card_type = INFO_KINDS.get(latest_intent(tracker), INFO_KINDS["ask_notice"])
         street = self._street(tracker)
         try:
-            body = BackendClient.from_env().get_info(kind, street)
+            body = BackendClient.from_env().get_info(kind, street, sender_id=tracker.sender_id,
+                                                     text=latest_text(tracker))
         except (NotAvailable, BackendError):
             dispatcher.utter_message(text=not_available_text(label))
             return []
 
         where = street_names().get(street or "", "")
         items = [i for i in body.get("items") or [] if isinstance(i, dict)]
+        given = [c for c in body.get("cards") or [] if isinstance(c, dict) and c.get("type") and c.get("code")]
         if body.get("text"):
-            text = str(body["text"])
-        elif items:
+            cards = [card(c["type"], str(c["code"]), str(c.get("title") or ""),
+                          **({"subtitle": c["subtitle"]} if c.get("subtitle") else {})) for c in given[:MAX_ITEMS]]
+            dispatcher.utter_message(text=str(body["text"]), json_message={"cards": cards} if cards else None)
+            # Only a street the resident named is kept: the profile's is home, not where a complaint happens.
+            return [SlotSet("street", street)] if street else []
+        if items:
             lines = "\n".join(f"{n}. {_item_line(i)}" for n, i in enumerate(items[:MAX_ITEMS], 1))
             text = f"{where}{label}：\n{lines}"
         else:

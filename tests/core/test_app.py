@@ -7,6 +7,8 @@ from backend.settings import Settings, SettingsError
 WECHAT = {"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_SECRET": "w" * 32, "WECHAT_TEMPLATE_ID": "tpl-petition"}
 OFFICIAL = {"WECHAT_OA_APPID": "wxfedcba9876543210", "WECHAT_OA_SECRET": "o" * 32, "WECHAT_OA_TOKEN": "zhijianOA2026",
             "WECHAT_OA_AES_KEY": "a" * 43}
+PROVIDERS = {"QWEATHER_API_BASE": "https://devapi.qweather.com", "QWEATHER_KEY": "q" * 32,
+             "GTFS_RT_URL": "https://transit.example.gov.cn/gtfs-rt/trip-updates"}
 
 
 def test_healthz_reports_components(client, app):
@@ -50,11 +52,11 @@ def test_unknown_path_and_method_are_chinese_json(client):
 def test_production_needs_a_real_secret(secret):
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "production", "SECRET_KEY": secret, "BOT_SERVICE_TOKEN": "t" * 32,
-                           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL})
+                           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL, **PROVIDERS})
 
 
 def test_production_needs_service_tokens_and_keys():
-    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, **WECHAT, **OFFICIAL}
+    base = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, **WECHAT, **OFFICIAL, **PROVIDERS}
     with pytest.raises(SettingsError):
         Settings.from_env(base)
     with pytest.raises(SettingsError):
@@ -66,7 +68,7 @@ def test_production_needs_service_tokens_and_keys():
 @pytest.mark.parametrize("missing", sorted(WECHAT))
 def test_production_needs_real_wechat_credentials(missing):
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
-           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL}
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL, **PROVIDERS}
     assert Settings.from_env(env).wechat_api_base == "https://api.weixin.qq.com"
     with pytest.raises(SettingsError, match="WECHAT_APPID"):
         Settings.from_env({**env, missing: ""})
@@ -75,7 +77,7 @@ def test_production_needs_real_wechat_credentials(missing):
 @pytest.mark.parametrize("missing", sorted(OFFICIAL))
 def test_production_needs_the_official_accounts_settings(missing):
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
-           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL}
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL, **PROVIDERS}
     settings = Settings.from_env(env)
     assert (settings.wechat_oa_appid, settings.wechat_oa_token) == ("wxfedcba9876543210", "zhijianOA2026")
     with pytest.raises(SettingsError, match="WECHAT_OA_APPID"):
@@ -89,6 +91,23 @@ def test_production_needs_the_official_accounts_settings(missing):
 def test_official_account_settings_wechat_would_refuse_are_refused(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40, name: value})
+
+
+@pytest.mark.parametrize("missing", sorted(PROVIDERS))
+def test_production_needs_real_providers(missing):
+    env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
+           "PHONE_ENCRYPTION_KEY": "k" * 32, **WECHAT, **OFFICIAL, **PROVIDERS}
+    assert Settings.from_env(env).qweather_api_base == "https://devapi.qweather.com"
+    with pytest.raises(SettingsError, match="QWEATHER_API_BASE, QWEATHER_KEY and GTFS_RT_URL must be set"):
+        Settings.from_env({**env, missing: ""})
+    with pytest.raises(SettingsError, match="not the development fakes"):
+        Settings.from_env({**env, "QWEATHER_API_BASE": "http://127.0.0.1:8011"})
+
+
+def test_development_without_providers_uses_the_fakes():
+    settings = Settings.from_env({"APP_ENV": "development", "SECRET_KEY": "x" * 40})
+    assert settings.qweather_api_base == "http://127.0.0.1:8011"
+    assert settings.gtfs_rt_url == "http://127.0.0.1:8012/gtfs-rt/trip-updates"
 
 
 def test_development_without_credentials_uses_the_fake_wechat_server():
@@ -137,7 +156,7 @@ def test_production_refuses_to_serve_with_demo_accounts(app, monkeypatch):
 
     env = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "BOT_SERVICE_TOKEN": "t" * 32,
            "PHONE_ENCRYPTION_KEY": "k" * 32, "DATABASE_URL": app.config["SETTINGS"].database_url, **WECHAT,
-           **OFFICIAL}
+           **OFFICIAL, **PROVIDERS}
     monkeypatch.setattr("sys.argv", ["gunicorn"])
     with pytest.raises(UnsafeStartup):
         assert_safe_to_serve(create_app(Settings.from_env(env)))

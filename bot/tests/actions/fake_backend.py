@@ -111,7 +111,7 @@ class FakeBackend:
             if self.routing is None:
                 return 404, {"error": "not found"}
             return 200, self.routing
-        if method == "GET" and path.startswith("/api/mp/info/"):
+        if method == "GET" and path.startswith("/api/v1/bot/info/"):
             kind = path.rsplit("/", 1)[1]
             if kind not in self.info:
                 return 404, {"error": "not found"}

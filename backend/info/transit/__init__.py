@@ -1,0 +1,1 @@
+"""Transit: the GTFS static schedule in the database, realtime delays from the feed's cache."""
