@@ -88,7 +88,7 @@ class Session(MethodView):
         return response
 
     @blp.response(204)
-    @blp.doc(security=[{"cookieSession": []}])
+    @blp.doc(security=[{"cookieSession": []}, {}])
     def delete(self):
         """Sign out of the console: ends the session and clears its cookie"""
         session = current_session()
