@@ -1,9 +1,9 @@
 """Directory schemas, one per audience."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.core.security import STAFF_ROLES
-from backend.core.validation import PageArgs, Text
+from backend.core.validation import Boolean, PageArgs, Text
 
 
 class DepartmentRefSchema(Schema):
@@ -104,7 +104,12 @@ class StaffUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=64))
     role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     department = fields.String(allow_none=True, validate=validate.Length(max=64))
-    is_active = fields.Boolean()
+    is_active = Boolean()
+
+    @validates_schema
+    def _changes_something(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("请至少填写一项要修改的内容", "_schema")
 
 
 class PasswordResetSchema(Schema):

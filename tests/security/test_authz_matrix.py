@@ -146,19 +146,19 @@ def _openapi_path(rule: str) -> str:
 
 
 @pytest.fixture
-def resources(app, auth, client, fake_wechat, fake_weather):
+def resources(app, auth, client, fake_wechat, request):
     """Resident A's petition with a photo routed to urban_management, A's conversation, a supervisors'
     notification, a catalog item and a routing rule with a street override, an activity A signed up for, an
     alert, an Open311 partner and a request it filed; and every caller's headers."""
     from backend.catalog.models import ServiceItem
     from backend.conversations import service as conversations
+    from backend.info.weather import service as weather
     from backend.notifications import service as notifications
     from backend.notifications.models import StaffNotification
     from backend.open311 import service as open311
     from backend.routing.models import RoutingRule
 
-    from backend.info.weather import service as weather
-
+    request.getfixturevalue("fake_weather")
     with app.app_context():
         weather.refresh()  # what the worker does before residents ask
     alice, bob = make_resident(app), make_resident(app)
