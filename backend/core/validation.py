@@ -182,3 +182,12 @@ class Boolean(fields.Boolean):
         if isinstance(value, str) and value.lower() in self.WORDS:
             return self.WORDS[value.lower()]
         raise self.make_error("invalid", input=value)
+
+
+class RequireChanges:
+    """Mixin for PATCH schemas: an empty body (or one with no known field) is a 422, not a silent no-op."""
+
+    @validates_schema
+    def _changes_something(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("请至少填写一项要修改的内容", "_schema")

@@ -1,9 +1,9 @@
 """Directory schemas, one per audience."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from backend.core.security import STAFF_ROLES
-from backend.core.validation import Boolean, PageArgs, Text
+from backend.core.validation import Boolean, PageArgs, RequireChanges, Text
 
 
 class DepartmentRefSchema(Schema):
@@ -100,16 +100,11 @@ class StaffCreateSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
-class StaffUpdateSchema(Schema):
+class StaffUpdateSchema(RequireChanges, Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=64))
     role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     department = fields.String(allow_none=True, validate=validate.Length(max=64))
     is_active = Boolean()
-
-    @validates_schema
-    def _changes_something(self, data: dict, **_kwargs) -> None:
-        if not data:
-            raise ValidationError("请至少填写一项要修改的内容", "_schema")
 
 
 class PasswordResetSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from backend.core.security import require_service
 from backend.directory.schemas import DepartmentRefSchema
@@ -17,7 +17,7 @@ blp = Blueprint("bot_petitions", __name__, url_prefix="/api/v1/bot/petitions", d
 
 
 class BotSenderArgs(Schema):
-    sender_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}$"))
+    sender_id = schemas.sender_id_field()
 
 
 class BotPetitionItemSchema(Schema):

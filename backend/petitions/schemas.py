@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from backend.core.masking import mask_text
-from backend.core.validation import Boolean, Integer, PageArgs, PeriodArgs, Text
+from backend.core.validation import INT_MAX, Boolean, Integer, PageArgs, PeriodArgs, Text
 from backend.directory.schemas import DepartmentRefSchema, PlaceRefSchema
 from backend.petitions import queues, states
 from backend.petitions.models import TYPES, URGENCIES
@@ -35,8 +35,19 @@ class PetitionCreateSchema(_Stripped):
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
 
 
+def _names_a_resident_id(value: str) -> None:
+    # The bot's sender id is the resident's id: digits beyond an INTEGER column name nobody (PostgreSQL refuses them).
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= INT_MAX):
+        raise ValidationError("应为居民编号（数字）")
+
+
+def sender_id_field() -> fields.String:
+    """The bot's sender_id: the id of the resident chatting."""
+    return fields.String(required=True, validate=_names_a_resident_id)
+
+
 class BotPetitionCreateSchema(PetitionCreateSchema):
-    sender_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}$"))
+    sender_id = sender_id_field()
 
 
 class PetitionCreatedSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import install_chinese_messages  # noqa: F401  (messages before fields)
+from backend.core.validation import RequireChanges, Text, install_chinese_messages  # noqa: F401  (messages before fields)
 from backend.directory.schemas import DepartmentRefSchema
 
 TITLE = validate.Length(min=1, max=64)
@@ -24,19 +24,18 @@ class ReplyTemplateListSchema(Schema):
 
 
 class ReplyTemplateListArgs(Schema):
-    department = fields.String(validate=validate.Length(max=64))
+    department = Text(validate=validate.Length(max=64))
 
 
 class ReplyTemplateCreateSchema(Schema):
-    department = fields.String(validate=validate.Length(max=64),
-                               metadata={"description": "部门代码；办理员省略（总是本部门）"})
-    title = fields.String(required=True, validate=TITLE)
-    body = fields.String(required=True, validate=BODY)
+    department = Text(validate=validate.Length(max=64), metadata={"description": "部门代码；办理员省略（总是本部门）"})
+    title = Text(required=True, validate=TITLE)
+    body = Text(required=True, validate=BODY)
 
 
-class ReplyTemplateUpdateSchema(Schema):
-    title = fields.String(validate=TITLE)
-    body = fields.String(validate=BODY)
+class ReplyTemplateUpdateSchema(RequireChanges, Schema):
+    title = Text(validate=TITLE)
+    body = Text(validate=BODY)
 
 
 class RenderedTemplateSchema(Schema):

@@ -10,7 +10,7 @@ from backend.core.models import utcnow
 from backend.directory.models import StaffSession
 from backend.extensions import db
 from backend.settings import Settings
-from tests.core.test_app import OFFICIAL, WECHAT
+from tests.core.test_app import OFFICIAL, PROVIDERS, WECHAT
 
 PASSWORD = "jiangning2026"
 
@@ -42,7 +42,7 @@ def test_login_sets_an_httponly_strict_cookie_and_returns_the_csrf_token(client)
 def test_production_marks_the_cookie_secure(app, client):
     production = Settings.from_env({
         "APP_ENV": "production", "SECRET_KEY": "x" * 48, "BOT_SERVICE_TOKEN": "b" * 32, "PHONE_ENCRYPTION_KEY": "p",
-        **WECHAT, **OFFICIAL, "SESSION_COOKIE_SECURE": "0"})
+        **WECHAT, **OFFICIAL, **PROVIDERS, "SESSION_COOKIE_SECURE": "0"})
     assert production.session_cookie_secure is True
     settings = app.config["SETTINGS"]
     object.__setattr__(settings, "session_cookie_secure", True)

@@ -77,6 +77,12 @@ def test_bot_endpoints_need_the_service_token_and_a_known_resident(client, auth,
     assert unknown.status_code == 422 and "sender_id" in unknown.get_json()["errors"]
     weird = client.get("/api/v1/bot/petitions?sender_id=abc", headers=auth.service())
     assert weird.status_code == 422
+    # Beyond an id's range (PostgreSQL refused 88889084847 with a 500): no such resident, a 422 like any other.
+    for sender_id in ("88889084847", str(2**31), "١٢٣"):
+        listed = client.get(f"/api/v1/bot/petitions?sender_id={sender_id}", headers=auth.service())
+        filed = client.post("/api/v1/bot/petitions", json={**body, "sender_id": sender_id}, headers=auth.service())
+        assert (listed.status_code, filed.status_code) == (422, 422), sender_id
+        assert "sender_id" in filed.get_json()["errors"]
 
 
 def test_wechat_content_check_refuses_risky_text_and_stores_nothing(app, client, residents, fake_wechat):

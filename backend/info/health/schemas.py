@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from backend.core.validation import RequireChanges
 from backend.directory.schemas import PlaceRefSchema
 from backend.info.health.service import KINDS
 from backend.info.schemas import STREET_CODE
@@ -31,7 +32,7 @@ class FacilityWriteSchema(Schema):
     is_active = fields.Boolean(load_default=True)
 
 
-class FacilityUpdateSchema(FacilityWriteSchema):
+class FacilityUpdateSchema(RequireChanges, FacilityWriteSchema):
     """The same fields except the code, each optional (loaded with partial=True)."""
 
     class Meta:

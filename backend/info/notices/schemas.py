@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.validation import PageArgs
+from backend.core.validation import PageArgs, RequireChanges
 from backend.directory.schemas import PlaceRefSchema
 from backend.info.notices import service, states
 from backend.info.schemas import local_datetime
@@ -26,7 +26,7 @@ class NoticeWriteSchema(Schema):
                                 metadata={"description": "空 = 停水停电停气结束后 1 天，其他公告发布后 30 天"})
 
 
-class NoticeUpdateSchema(NoticeWriteSchema):
+class NoticeUpdateSchema(RequireChanges, NoticeWriteSchema):
     """The same fields, each optional (loaded with partial=True)."""
 
 
