@@ -8,7 +8,6 @@ a throw-away PostgreSQL database on that server (residents loaded with COPY), el
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from datetime import timedelta
 
@@ -22,11 +21,10 @@ from backend.core.security import Principal
 from backend.directory import seed as directory_seed
 from backend.directory.models import Street
 from backend.extensions import db
-from backend.outbox.delivery import deliver_due
 from backend.outbox.models import PRIORITY_ROUTINE, OutboxMessage
 from backend.residents.models import Resident
 from backend.settings import Settings
-from bench.common import ROOT, scratch_database
+from bench.common import ROOT, drain_outbox, scratch_database
 from integrations.wechat.fake_server import FakeWeChatServer
 
 ALERT_STREETS = ("dongshan", "moling", "tangshan")
@@ -66,22 +64,6 @@ def _queue_routine(count: int) -> None:
     db.session.commit()
 
 
-def _drain(app, drainers: int) -> float:
-    def work():
-        with app.app_context():
-            while deliver_due(limit=100).claimed:
-                pass
-            db.session.remove()
-
-    threads = [threading.Thread(target=work) for _ in range(drainers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     """Prints the queueing rate, the send rates and where the routine messages came in the send order."""
     from flask_migrate import upgrade
@@ -114,7 +96,7 @@ def main() -> None:
                   f"{args.routine} routine messages queued before it")
             alert_template = app.config["SETTINGS"].wechat_alert_template_id
             db.session.remove()
-        seconds = _drain(app, args.drainers)
+        seconds = drain_outbox(app, args.drainers, limit=100)
         received = fake.messages()
         is_alert = [m["template_id"] == alert_template for m in received]
         alert_count, routine_count = sum(is_alert), len(is_alert) - sum(is_alert)

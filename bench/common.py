@@ -145,3 +145,25 @@ class CpuMeter:
         """'web 3.1 ms · postgres 0.9 ms · …' per request."""
         count = max(count, 1)
         return " · ".join(f"{name} {seconds * 1000 / count:.2f} ms" for name, seconds in self.used.items())
+
+
+def drain_outbox(app, drainers: int, *, limit: int) -> float:
+    """Delivers every due outbox message with `drainers` threads claiming `limit` at a time; returns the seconds."""
+    import threading
+
+    from backend.extensions import db
+    from backend.outbox.delivery import deliver_due
+
+    def work():
+        with app.app_context():
+            while deliver_due(limit=limit).claimed:
+                pass
+            db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(drainers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -20,10 +18,10 @@ from sqlalchemy.engine import make_url
 from backend.app import create_app
 from backend.core.models import utcnow
 from backend.extensions import db
-from backend.outbox.delivery import deliver_due
 from backend.outbox.models import OutboxMessage
 from backend.residents.models import Resident
 from backend.settings import Settings
+from bench.common import drain_outbox
 from integrations.wechat.fake_server import FakeWeChatServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,22 +62,6 @@ def _fill(app, count: int) -> None:
         db.session.remove()
 
 
-def _drain(app, workers: int) -> float:
-    def work():
-        with app.app_context():
-            while deliver_due(limit=50).claimed:
-                pass
-            db.session.remove()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     """Prints messages per second for 1, 2 and 4 drainers and the ratio to one drainer."""
     from flask_migrate import upgrade
@@ -99,7 +81,7 @@ def main() -> None:
             for workers in (1, 2, 4):
                 _fill(app, args.messages)
                 fake.clear_messages()
-                seconds = _drain(app, workers)
+                seconds = drain_outbox(app, workers, limit=50)
                 sent = len(fake.messages())
                 if sent != args.messages:
                     raise SystemExit(f"sent {sent} of {args.messages}: delivery is broken")
