@@ -27,10 +27,10 @@ from backend.core.models import utcnow
 from backend.directory.models import Staff
 from backend.extensions import db
 from backend.info.health.models import Facility
-from backend.info.notices.models import Notice
 from backend.info.transit.models import TransitRoute
 from tests.activities.conftest import window
 from tests.info.conftest import fake_weather  # noqa: F401 — a fixture: the weather job reads it
+from tests.info.test_notices import OUTAGE
 from tests.petitions.conftest import VALID, jpeg_bytes, make_resident
 
 MATRIX = Path(__file__).with_name("authz_matrix.txt")
@@ -76,6 +76,7 @@ REQUESTS = {
     "POST /api/mp/activities/<int:activity_id>/checkin": {"json": {"code": "not-the-code"}},
     "POST /api/mp/activities/<int:activity_id>/checkout": {"json": {"code": "not-the-code"}},
     "POST /api/v1/alerts": {"json": ALERT},
+    "PATCH /api/v1/reply-templates/<int:template_id>": {"json": {"title": "矩阵模板（改）"}},
     "PATCH /api/v1/alerts/<int:alert_id>": {"json": {"title": "暴雨红色预警（更新）"}},
     "POST /api/v1/alerts/<int:alert_id>/withdraw": {"json": {"reason": "预警解除"}},
     # Open311 partners are let in by the api_key in the form, whatever bearer token comes with it.
@@ -211,10 +212,17 @@ def resources(app, auth, client, fake_wechat, request):
     template = client.post("/api/v1/reply-templates", json={"title": "矩阵模板", "body": "您好，{number} 已受理"},
                            headers=headers["clerk"])  # urban_management's
     assert template.status_code == 201, template.get_json()
+    # A published notice of its own: the demo notices are gone once a committing test has truncated them.
+    notice = client.post("/api/v1/info/notices", json=OUTAGE, headers=headers["editor"])
+    assert notice.status_code == 201, notice.get_json()
+    for action, who in (("submit", "editor"), ("approve", "supervisor")):
+        moved = client.post(f"/api/v1/info/notices/{notice.get_json()['id']}/transitions", json={"action": action},
+                            headers=headers[who])
+        assert moved.status_code == 200, moved.get_json()
     with app.app_context():
         values.update(
             template_id=template.get_json()["id"],
-            notice_id=db.session.scalar(select(func.min(Notice.id))),
+            notice_id=notice.get_json()["id"],
             route_id=db.session.scalar(select(func.min(TransitRoute.route_id))),
             facility_code=db.session.scalar(select(func.min(Facility.code))),
             staff_id=db.session.scalar(select(Staff.id).where(Staff.username == "editor")),
