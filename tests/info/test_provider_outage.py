@@ -23,6 +23,19 @@ def _timed(client, path, headers) -> tuple[int, float, dict]:
     return response.status_code, time.perf_counter() - started, response.get_json()
 
 
+def _assert_not_slowed(before, during) -> None:
+    """Requests during an outage are as fast as usual: p95 within 3× (or +0.2 s), none near the provider's timeout.
+
+    The slowest single request is held to a second, not to 3× usual: one scheduling hiccup of a loaded
+    machine must not fail the test, while a request that waited on the provider would take the whole timeout.
+    """
+    usual = percentile([seconds for _, seconds, _ in before], 95)
+    typical = percentile([seconds for _, seconds, _ in during], 95)
+    slowest = max(seconds for _, seconds, _ in during)
+    assert typical < max(3 * usual, usual + 0.2), (usual, typical)
+    assert slowest < SLOW_PROVIDER_TIMEOUT / 5, (usual, slowest)
+
+
 def _load(client, paths, headers, rounds=10):
     return [_timed(client, path, headers) for _ in range(rounds) for path in paths]
 
@@ -60,9 +73,7 @@ def test_weather_provider_outage(committed_app, fake_weather, mode):
     after = _load(client, paths, headers, rounds=2)
 
     assert {status for status, _, _ in before + during + after} == {200}
-    usual = percentile([seconds for _, seconds, _ in before], 95)
-    slowest = max(seconds for _, seconds, _ in during + after)
-    assert slowest < max(3 * usual, usual + 0.2), (usual, slowest)
+    _assert_not_slowed(before, during + after)
     stale = client.get("/api/mp/weather?street=dongshan").get_json()
     assert stale["stale"] is True and stale["updated_at"] == good["updated_at"] and stale["now"] == good["now"]
     home = client.get("/api/mp/home", headers=headers).get_json()
@@ -90,7 +101,6 @@ def test_transit_feed_hanging_does_not_slow_arrivals(committed_app, fake_feed):
         during += _load(client, paths, {}, rounds=2)
     worker.join()
     assert {status for status, _, _ in before + during} == {200}
-    usual = percentile([seconds for _, seconds, _ in before], 95)
-    assert max(seconds for _, seconds, _ in during) < max(3 * usual, usual + 0.2)
+    _assert_not_slowed(before, during)
     body = client.get("/api/mp/transit/arrivals?stop=JN004").get_json()
     assert body["realtime"]["stale"] is True and body["realtime"]["updated_at"]
