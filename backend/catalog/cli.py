@@ -60,15 +60,17 @@ def reindex_command() -> None:
 
 
 @catalog.command("eval")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
-              default=str(evaluation.DEFAULT_EVAL_FILE), show_default=True)
+@click.option("--file", "paths", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="评测集（可多次给出；默认 tests/catalog/data/ 下的两个评测集）")
 @with_appcontext
-def eval_command(path: str) -> None:
-    """Prints top-1/top-3 hit rates of search on an evaluation set and lists the misses."""
-    report = evaluation.evaluate(evaluation.read_pairs(path))
-    for miss in report.misses:
-        found = "、".join(miss.found) or "（无结果）"
-        click.echo(f"未命中  {miss.question}  期望 {miss.expected}  实得 {found}")
-    click.echo(f"问题数 {report.total}")
-    click.echo(f"top-1 命中率 {report.top1_rate:.1%}（{report.top1}/{report.total}）")
-    click.echo(f"top-3 命中率 {report.top3_rate:.1%}（{report.top3}/{report.total}）")
+def eval_command(paths: tuple[str, ...]) -> None:
+    """Prints top-1/top-3 hit rates of search on each evaluation set and lists the misses."""
+    for path in paths or [str(p) for p in evaluation.DEFAULT_EVAL_FILES]:
+        report = evaluation.evaluate(evaluation.read_pairs(path))
+        click.echo(f"评测集 {Path(path).name}")
+        for miss in report.misses:
+            found = "、".join(miss.found) or "（无结果）"
+            click.echo(f"未命中  {miss.question}  期望 {miss.expected}  实得 {found}")
+        click.echo(f"问题数 {report.total}")
+        click.echo(f"top-1 命中率 {report.top1_rate:.1%}（{report.top1}/{report.total}）")
+        click.echo(f"top-3 命中率 {report.top3_rate:.1%}（{report.top3}/{report.total}）")

@@ -8,7 +8,14 @@ from pathlib import Path
 from backend.catalog import search
 from backend.settings import ROOT
 
-DEFAULT_EVAL_FILE = ROOT / "tests" / "catalog" / "data" / "search_eval.tsv"
+EVAL_DIR = ROOT / "tests" / "catalog" / "data"
+# Colloquial questions (search_eval.tsv) and situation-first ones (search_situations.tsv), written apart.
+DEFAULT_EVAL_FILE = EVAL_DIR / "search_eval.tsv"
+SITUATIONS_EVAL_FILE = EVAL_DIR / "search_situations.tsv"
+DEFAULT_EVAL_FILES = (DEFAULT_EVAL_FILE, SITUATIONS_EVAL_FILE)
+# The bar every evaluation set must clear (tests/catalog/test_eval.py).
+TOP1_MIN = 0.97
+TOP3_MIN = 0.99
 
 
 @dataclass

@@ -1,5 +1,7 @@
-"""Ranking of catalog items for a question: field-weighted BM25-style scores over words, synonyms and
-bigrams, then a boost for names and aliases that the question contains (or that contain it)."""
+"""Ranking of catalog items for a question: field-weighted BM25-style scores over words, synonyms, verbs
+and bigrams, then a boost for names and aliases that the question contains (or that contain it). The
+clause that states the need counts in full; the situation told before it, the resident's family, places
+and generic words count less."""
 
 from __future__ import annotations
 
@@ -22,6 +24,12 @@ QUERY_SEARCH_MODE = False
 WORD_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8
 BIGRAM_WEIGHT = 0.35
+# Official verbs for everyday ones (丢了 → 补领): they tell what to do, the noun tells which service.
+VERB_WEIGHT = 0.25
+# Factor for the clauses before the one that states the need ("我上个月被裁员了，失业金怎么领"), and for
+# the words of text.CONTEXT_WORDS (family members, places, 补贴) wherever they are.
+SITUATION_WEIGHT = 0.4
+CONTEXT_WEIGHT = 0.3
 # A name or alias that the question contains (or that contains the question) is the strongest signal.
 PHRASE_BONUS = 40.0
 SYNONYM_PHRASE_BONUS = 15.0
@@ -40,30 +48,65 @@ class Hit:
     score: float
 
 
+def split_need(query: str, vocabulary: dict | None = None) -> tuple[str, str]:
+    """(situation, need) of a normalised question: the need starts at the last clause holding a word that
+    names something (known to the index, not a context word nor a verb); what comes before is situation."""
+    parts = text.clauses(query)
+    if len(parts) < 2:
+        return "", "".join(parts)
+    plain = text.CONTEXT_WORDS | text.ASPECT_WORDS | text.verb_words()
+    start = 0
+    for position in range(len(parts) - 1, -1, -1):
+        if any(word not in plain and (vocabulary is None or word in vocabulary or text.WEAK_PREFIX + word in vocabulary)
+               for word in text.words(parts[position], for_search=QUERY_SEARCH_MODE)):
+            start = position
+            break
+    return "".join(parts[:start]), "".join(parts[start:])
+
+
 def query_terms(query: str, vocabulary: dict | None = None) -> dict[str, float]:
-    """The weighted terms of a question: its words, synonym expansions and the bigrams that no known
-    word of the question already covers (the fallback for unknown words and typos)."""
+    """The weighted terms of a question: its words, synonym and verb expansions and the bigrams that no
+    known word of the question already covers (the fallback for unknown words and typos); terms of the
+    situation clauses and context words weigh less."""
     weights: dict[str, float] = {}
 
     def add(term: str, weight: float) -> None:
         if weights.get(term, 0.0) < weight:
             weights[term] = weight
 
-    for word in text.words(query, for_search=QUERY_SEARCH_MODE):
-        add(word, WORD_WEIGHT)
-    for canonical in text.synonym_expansions(query):
-        for word in text.words(canonical, for_search=QUERY_SEARCH_MODE):
-            add(word, SYNONYM_WEIGHT)
-    known = [word for word in text.words(query)
-             if len(word) > 1 and (vocabulary is None or word in vocabulary or text.WEAK_PREFIX + word in vocabulary)]
-    for gram in text.bigrams(query):
-        if not any(gram[1:] in word for word in known):
-            add(gram, BIGRAM_WEIGHT)
+    verbs = text.verb_words()
+
+    def kind(word: str, weight: float) -> float:
+        # A verb weighs what a verb does wherever it comes from; a context or aspect word even less.
+        if word in text.CONTEXT_WORDS or word in text.ASPECT_WORDS:
+            return CONTEXT_WEIGHT
+        return min(weight, VERB_WEIGHT) if word in verbs else weight
+
+    situation, need = split_need(query, vocabulary)
+    for part, factor in ((situation, SITUATION_WEIGHT), (need, 1.0)):
+        if not part:
+            continue
+        for word in text.words(part, for_search=QUERY_SEARCH_MODE):
+            add(word, kind(word, WORD_WEIGHT) * factor)
+        for canonical in text.synonym_expansions(part):
+            for word in text.words(canonical, for_search=QUERY_SEARCH_MODE):
+                add(word, kind(word, SYNONYM_WEIGHT) * factor)
+        for canonical in text.verb_expansions(part):
+            for word in text.words(canonical, for_search=QUERY_SEARCH_MODE):
+                add(word, VERB_WEIGHT * factor)
+        known = [word for word in text.words(part)
+                 if len(word) > 1 and (vocabulary is None or word in vocabulary or text.WEAK_PREFIX + word in vocabulary)]
+        for gram in text.bigrams(part):
+            if not any(gram[1:] in word for word in known):
+                add(gram, BIGRAM_WEIGHT * factor)
     return weights
 
 
-def _phrase_value(phrase: str, query: str, canonicals: tuple[str, ...]) -> float:
-    """The bonus one name or alias earns for the question."""
+def _phrase_value(phrase: str, query: str, canonicals: tuple[str, ...], need: str = "") -> float:
+    """The bonus one name or alias earns for the question (less when it is only in the situation told
+    before the need)."""
+    if need and need != query and phrase not in need and phrase in query:
+        return SITUATION_WEIGHT * _phrase_value(phrase, query, canonicals)
     if phrase == query:
         return PHRASE_BONUS * 1.5
     best = 0.0
@@ -77,14 +120,15 @@ def _phrase_value(phrase: str, query: str, canonicals: tuple[str, ...]) -> float
     return best
 
 
-def _phrase_bonus(entry: Entry, values: dict[str, float], query: str, canonicals: tuple[str, ...]) -> float:
+def _phrase_bonus(entry: Entry, values: dict[str, float], query: str, canonicals: tuple[str, ...],
+                  need: str = "") -> float:
     """The best bonus of the item's names and aliases; `values` remembers each phrase's for this question
     (many items share aliases)."""
     best = 0.0
     for phrase in entry.phrases:
         value = values.get(phrase)
         if value is None:
-            value = values[phrase] = _phrase_value(phrase, query, canonicals)
+            value = values[phrase] = _phrase_value(phrase, query, canonicals, need)
         if value > best:
             best = value
     return best
@@ -113,20 +157,26 @@ def _blank_scores(snapshot: Snapshot, filters: dict) -> list[float]:
     return blank
 
 
+def _idf(total: int, df: int) -> float:
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
 def base_scores(snapshot: Snapshot, weights: dict[str, float], blank: list[float]) -> list[float]:
     """Every document's base score, starting from `blank`: the sum over question terms of query weight ×
-    idf × field weight, strong-field and weak-field postings alike, added in key order."""
+    idf × field weight, strong-field and weak-field postings alike, added in key order. A strong posting's
+    idf counts the items that have the term in a strong field; a weak one's counts all items with it."""
     total = len(snapshot.entries) or 1
     lists = []
     for term, weight in weights.items():
         df = snapshot.document_frequency.get(term)
         if not df:
             continue
-        factor = weight * math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for key in (term, text.WEAK_PREFIX + term):
-            posting = snapshot.postings.get(key)
-            if posting is not None:
-                lists.append((key, posting, factor))
+        strong = snapshot.postings.get(term)
+        if strong is not None:
+            lists.append((term, strong, weight * _idf(total, snapshot.strong_frequency.get(term, df))))
+        weak = snapshot.postings.get(text.WEAK_PREFIX + term)
+        if weak is not None:
+            lists.append((text.WEAK_PREFIX + term, weak, weight * _idf(total, df)))
     lists.sort(key=itemgetter(0))
     scores = blank.copy()
     get, put = scores.__getitem__, scores.__setitem__
@@ -209,9 +259,11 @@ def rank(snapshot: Snapshot, normalized: str, weights: dict[str, float], *, want
         return [], 0
     documents = snapshot.documents
     canonicals = text.synonym_expansions(normalized)
+    need = split_need(normalized, snapshot.document_frequency)[1]
     values: dict[str, float] = {}
     boosted = sorted(
-        (-round(-negative + _phrase_bonus(documents[number], values, normalized, canonicals), 6), code, number)
+        (-round(-negative + _phrase_bonus(documents[number], values, normalized, canonicals, need), 6), code,
+         number)
         for negative, code, number in found.head
     )
     floor = -boosted[0][0] * RELATIVE_CUTOFF

@@ -62,6 +62,9 @@ class Snapshot:
     keys_of: dict[int, list[str]] = field(default_factory=dict)
     # Number of items with the term in any field (strong or weak), kept by _derive().
     document_frequency: dict[str, int] = field(default_factory=dict)
+    # Number of items with the term in a strong field (name, alias, keyword), kept by _derive(): a word in
+    # the materials of every item (身份证) may still name one item.
+    strong_frequency: dict[str, int] = field(default_factory=dict)
     # Starting scores per filter combination (ranking._blank_scores).
     blank_scores: dict[tuple, list[float]] = field(default_factory=dict)
     # Scored items per set of question terms and filters (ranking.cached_candidates), and their number.
@@ -190,6 +193,10 @@ def _derive(snapshot: Snapshot, keys: set[str] | None) -> None:
             snapshot.document_frequency[term] = len((strong or weak).docs)
         else:
             snapshot.document_frequency.pop(term, None)
+        if strong:
+            snapshot.strong_frequency[term] = len(strong.docs)
+        else:
+            snapshot.strong_frequency.pop(term, None)
     snapshot.blank_scores.clear()
     snapshot.forget_answers()
 
@@ -212,7 +219,7 @@ def refresh(snapshot: Snapshot | None = None) -> Snapshot:
         select(SearchRevision.revision, SearchRevision.token).order_by(SearchRevision.revision.desc()).limit(1)
     ).first()
     for table in (snapshot.entries, snapshot.documents, snapshot.codes, snapshot.number_of, snapshot.postings,
-                  snapshot.keys_of, snapshot.document_frequency):
+                  snapshot.keys_of, snapshot.document_frequency, snapshot.strong_frequency):
         table.clear()
     _load_entries(snapshot, since=None)
     _load_postings(snapshot, since=None)
