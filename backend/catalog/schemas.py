@@ -135,6 +135,8 @@ class ItemSummarySchema(Schema):
     promised_time_limit_days = fields.Integer()
     time_limit_text = fields.Function(time_limit_text)
     fee = fields.String()
+    # Only in a resident search with q: the ranking score (ranking.py), so the bot can tell a strong match.
+    score = fields.Float(metadata={"description": "相关度得分（仅按 q 搜索时返回）"})
 
 
 class ItemPublicSchema(ItemSummarySchema):

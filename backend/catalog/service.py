@@ -142,7 +142,9 @@ def search_summary_page(*, query: str, theme: str | None = None, department: str
     API's hot path)."""
     hits, total = search.search_page(query=query, status="published", theme=theme, department=department,
                                      audience=audience, offset=(page - 1) * limit, limit=limit)
-    return {"items": summaries([hit.item_id for hit in hits]), "total": total, "page": page, "limit": limit}
+    scores = {hit.code: round(hit.score, 2) for hit in hits}
+    items = [{**entry, "score": scores[entry["code"]]} for entry in summaries([hit.item_id for hit in hits])]
+    return {"items": items, "total": total, "page": page, "limit": limit}
 
 
 def theme_counts() -> list[dict]:

@@ -22,8 +22,10 @@ def test_search_returns_the_contract_shape_ranked(client):
     assert set(body) == {"items", "total", "page", "limit"}
     assert body["page"] == 1 and body["limit"] == 3 and body["total"] >= 1
     first = body["items"][0]
-    assert set(first) == SUMMARY_KEYS
+    assert set(first) == SUMMARY_KEYS | {"score"}
     assert first["code"] == "320115-GA-001"
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
     assert first["department"] == {"code": "public_security", "name": "公安江宁分局"}
     assert first["time_limit_text"] == "承诺 15 个工作日（法定 60 个工作日）"
 
