@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 HOTLINE = "12345政务服务便民热线"
 BACKEND_APOLOGY = f"抱歉，系统暂时有点忙，没能查到结果。请稍后再试，或拨打{HOTLINE}咨询。"
 MAX_TEXT_CHARS = 2000
+# What the complaint form collects; cleared after filing or cancelling so the next one starts fresh.
+FORM_SLOTS = ("complaint_confirmed", "complaint_text", "street", "address", "contact_consent",
+              "complaint_category", "complaint_confidence")
 
 
 @lru_cache(maxsize=None)
@@ -68,3 +72,8 @@ def entity_texts(tracker: Tracker, entity: str) -> List[str]:
         if e.get("entity") == entity and e.get("start") is not None and e.get("end") is not None:
             spans.append(text[e["start"]:e["end"]])
     return [s for s in spans if s]
+
+
+def reset_complaint_slots() -> List[Dict[str, Any]]:
+    """Clears everything the complaint form collected, so the next complaint starts fresh."""
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]

@@ -11,9 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .backend import BackendClient, BackendError
-from .common import HOTLINE, MAX_TEXT_CHARS, card, categories, entity_values, find_street_in_text, latest_intent, latest_text, street_names
+from .common import (HOTLINE, MAX_TEXT_CHARS, card, categories, entity_values, find_street_in_text, latest_intent,
+                     latest_text, reset_complaint_slots, street_names)
+from .services import answer_item
+from .understanding import search_query, strong_service_match
 
-FORM_SLOTS = ("complaint_text", "street", "address", "contact_consent", "complaint_category", "complaint_confidence")
 UNKNOWN_STREET = "unknown"
 DONT_KNOW = re.compile(r"不.?(知道|清楚|确定|晓得|记得|懂)|说不清|搞不清")
 MIN_COMPLAINT_CHARS = 5
@@ -29,11 +31,6 @@ def complaint_category(tracker: Tracker) -> Dict[str, Any]:
     return {"code": code, "confidence": float(response.get("confidence") or 0.0)}
 
 
-def reset_complaint_slots() -> List[Dict[str, Any]]:
-    """Clears everything the complaint form collected, so the next complaint starts fresh."""
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
-
-
 def describe_place(street: Optional[str], address: Optional[str]) -> str:
     """'东山街道 百家湖花园3栋' from the street code and free address text."""
     name = street_names().get(street or "", "")
@@ -45,6 +42,19 @@ class ValidateComplaintForm(FormValidationAction):
 
     def name(self) -> Text:
         return "validate_complaint_form"
+
+    async def extract_complaint_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> Dict[Text, Any]:
+        """"我要投诉" needs no check that it is a complaint; every other start is confirmed by the triage
+        (action_triage_complaint) or by the resident's "是" (the slot's from_intent mapping)."""
+        if tracker.get_slot("complaint_confirmed") is not None:
+            return {}
+        if latest_intent(tracker) == "start_complaint":
+            return {"complaint_confirmed": True}
+        # Asked "是要反映问题吗", the resident goes on describing the problem: that is a yes.
+        if tracker.get_slot("requested_slot") == "complaint_confirmed" and latest_intent(tracker) == "complain":
+            return {"complaint_confirmed": True}
+        return {}
 
     async def extract_street(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Answers to the street question without a recognised street entity: a named street,
@@ -191,12 +201,29 @@ class ActionFileComplaint(Action):
 
 
 class ActionCancelComplaint(Action):
-    """Drops the complaint in progress, politely."""
+    """Drops the complaint in progress, politely; when the resident says it was not a complaint at all
+    (answering "您是要反映问题吗"), offers the service the message names instead."""
 
     def name(self) -> Text:
         return "action_cancel_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text="好的，这条诉求先不提交了。以后想反映，随时跟我说“我要投诉”就行。")
         # Inside the form, the rule follows this with action_deactivate_loop.
+        if tracker.get_slot("requested_slot") == "complaint_confirmed":
+            return self._not_a_complaint(dispatcher, tracker) + reset_complaint_slots()
+        dispatcher.utter_message(text="好的，这条诉求先不提交了。以后想反映，随时跟我说“我要投诉”就行。")
         return reset_complaint_slots()
+
+    @staticmethod
+    def _not_a_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        text = tracker.get_slot("complaint_text") or ""
+        client = BackendClient.from_env()
+        item = strong_service_match(client, search_query(text)) if text else None
+        if item:
+            try:
+                dispatcher.utter_message(text="好的，不是投诉。您问的可能是这项业务：")
+                return answer_item(dispatcher, client, item["code"], "overall", [])
+            except BackendError:
+                pass
+        dispatcher.utter_message(response="utter_ask_which_service")
+        return []

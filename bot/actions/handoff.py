@@ -7,7 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from .backend import BackendClient, BackendError
-from .common import HOTLINE
+from .common import HOTLINE, latest_text
+from .services import answer_item, resolve_aspect
+from .understanding import is_service_question
 
 HANDOFF_DONE = (f"已为您转接人工。工作人员会在工作日 8:30–17:30 直接在这个对话里回复您，请留意消息；"
                 f"着急的话也可以拨打{HOTLINE}。")
@@ -47,12 +49,21 @@ class ActionHumanHandoff(Action):
 
 
 class ActionHandleFallback(Action):
-    """First misunderstanding: ask to rephrase and show the menu; second in a row: hand off to a person."""
+    """A message the model is unsure about: a how-to question that the catalog matches strongly gets its
+    service card; otherwise the first misunderstanding asks to rephrase and shows the menu, the second in
+    a row hands off to a person."""
 
     def name(self) -> Text:
         return "action_handle_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        client = BackendClient.from_env()
+        item = is_service_question(client, latest_text(tracker))
+        if item:
+            try:
+                return answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [], complaint_button=True)
+            except BackendError:
+                pass
         if previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(text="看来我一直没听懂，抱歉！")
             request_handoff(dispatcher, tracker, reason="repeated_fallback")

@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .backend import BackendClient, BackendError, NotAvailable
-from .common import BACKEND_APOLOGY, card, entity_texts, entity_values, latest_intent, latest_text
+from .common import (BACKEND_APOLOGY, card, entity_texts, entity_values, latest_intent, latest_text,
+                     reset_complaint_slots)
+from .understanding import search_query, voices_grievance
 
 ASPECTS = ("materials", "place", "time_limit", "fee", "conditions", "process", "overall")
 
@@ -124,6 +126,25 @@ def format_answer(item: Dict[str, Any], aspect: str) -> str:
     return "\n".join(lines)
 
 
+COMPLAINT_BUTTON = {"title": "我要反映问题", "payload": "/start_complaint"}
+
+
+def answer_item(dispatcher: CollectingDispatcher, client: BackendClient, code: str, aspect: str,
+                others: List[Dict[str, Any]], complaint_button: bool = False) -> List[Dict[Text, Any]]:
+    """Reads one item's guide and answers the aspect asked with a service_item card (and a "我要反映问题"
+    button when the message might have been a complaint); returns the slot events. Raises BackendError."""
+    item = client.get_service(code)
+    text = format_answer(item, aspect)
+    if others:
+        text += "\n\n您可能还想了解：" + "、".join(f"「{o['name']}」" for o in others if o.get("name"))
+    text += "\n" + FOLLOW_UP_HINT
+    if complaint_button:
+        text += "\n如果您是想反映问题、投诉，请点“我要反映问题”。"
+    dispatcher.utter_message(text=text, json_message={"cards": [card("service_item", item["code"], item["name"])]},
+                             buttons=[COMPLAINT_BUTTON] if complaint_button else None)
+    return [SlotSet("service_code", item["code"]), SlotSet("service_name", item["name"]), SlotSet("aspect", aspect)]
+
+
 class ActionAnswerService(Action):
     """Finds the service item the resident means and answers the aspect asked (材料/地点/时限/收费/条件/流程)."""
 
@@ -132,45 +153,44 @@ class ActionAnswerService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         aspect = resolve_aspect(tracker)
-        query = self._query(tracker)
+        queries = self._queries(tracker)
         code = tracker.get_slot("service_code")
         client = BackendClient.from_env()
         others: List[Dict[str, Any]] = []
+        events: List[Dict[Text, Any]] = []
+        if tracker.active_loop.get("name") == "complaint_form":
+            # Asked instead of confirming a complaint: the resident wanted the service after all.
+            events = [ActiveLoop(None), SlotSet("requested_slot", None), *reset_complaint_slots()]
         try:
-            if query:
-                items = client.search_services(query, limit=3)
+            if queries:
+                items: List[Dict[str, Any]] = []
+                for query in queries:
+                    items = client.search_services(query, limit=3)
+                    if items:
+                        break
                 if not items:
                     dispatcher.utter_message(
-                        text=f"没有找到和“{query[:30]}”相关的办事事项。可以换个说法试试，比如“上户口”“办身份证”“公积金提取”。")
-                    return [SlotSet("aspect", aspect)]
+                        text=f"没有找到和“{queries[0][:30]}”相关的办事事项。可以换个说法试试，比如“上户口”“办身份证”“公积金提取”。")
+                    return events + [SlotSet("aspect", aspect)]
                 code, others = items[0]["code"], items[1:]
             elif not code:
                 dispatcher.utter_message(response="utter_ask_which_service")
-                return [SlotSet("aspect", aspect)]
-            item = client.get_service(code)
+                return events + [SlotSet("aspect", aspect)]
+            return events + answer_item(dispatcher, client, code, aspect, others,
+                                        complaint_button=bool(queries) and voices_grievance(latest_text(tracker)))
         except NotAvailable:
             dispatcher.utter_message(text="这个事项暂时查不到了，可能已经调整。您可以换个说法再问一次。")
-            return [SlotSet("service_code", None), SlotSet("service_name", None)]
+            return events + [SlotSet("service_code", None), SlotSet("service_name", None)]
         except BackendError:
             dispatcher.utter_message(text=BACKEND_APOLOGY)
-            return []
-
-        text = format_answer(item, aspect)
-        if others:
-            text += "\n\n您可能还想了解：" + "、".join(f"「{o['name']}」" for o in others if o.get("name"))
-        text += "\n" + FOLLOW_UP_HINT
-        dispatcher.utter_message(text=text, json_message={"cards": [card("service_item", item["code"], item["name"])]})
-        return [SlotSet("service_code", item["code"]), SlotSet("service_name", item["name"]), SlotSet("aspect", aspect)]
+            return events
 
     @staticmethod
-    def _query(tracker: Tracker) -> Optional[str]:
-        """What to search for: the service the resident named, or the whole question for ask_service."""
+    def _queries(tracker: Tracker) -> List[str]:
+        """What to search for, best first: a new question is searched whole (catalog search weighs the need
+        over the situation), then by the service the resident named; a follow-up names a service or none."""
         named = entity_texts(tracker, "service")
-        if named:
-            return named[0]
         if latest_intent(tracker) == "ask_service":
-            text = latest_text(tracker)
-            for span in entity_texts(tracker, "aspect"):
-                text = text.replace(span, " ")
-            return " ".join(text.split())[:100] or None
-        return None
+            whole = search_query(latest_text(tracker))
+            return list(dict.fromkeys(q for q in (whole, *named) if q))
+        return named[:1]

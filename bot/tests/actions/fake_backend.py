@@ -82,9 +82,12 @@ class FakeBackend:
         if method == "GET" and path == "/api/mp/services":
             q = (query.get("q") or [""])[0]
             limit = int((query.get("limit") or ["10"])[0])
-            found = [i for i in self.catalog.values()
-                     if any(word in q or q in word for word in i["keywords"])]
-            items = [{k: i[k] for k in ("code", "name", "department", "summary")} for i in found]
+            # Score like the real ranking's scale: a keyword the question contains counts 80 (a strong match,
+            # actions/understanding.py), a question contained in a keyword 30.
+            scored = [(sum(80.0 if word in q else 30.0 if q in word else 0.0 for word in i["keywords"]), i)
+                      for i in self.catalog.values()]
+            found = sorted(((s, i) for s, i in scored if s > 0), key=lambda pair: -pair[0])
+            items = [{**{k: i[k] for k in ("code", "name", "department", "summary")}, "score": s} for s, i in found]
             return 200, {"items": items[:limit], "total": len(items)}
         if method == "GET" and path.startswith("/api/mp/services/"):
             item = self.catalog.get(path.rsplit("/", 1)[1])

@@ -21,7 +21,8 @@ def test_every_category_has_a_response_and_training_examples(domain):
     trained = {}
     for block in nlu_blocks():
         if block.get("intent", "").startswith("complain/"):
-            trained[block["intent"].split("/", 1)[1]] = block["examples"].count("\n- ") + 1
+            code = block["intent"].split("/", 1)[1]  # a category may have several blocks (short, long)
+            trained[code] = trained.get(code, 0) + block["examples"].count("\n- ") + 1
     assert responses == codes
     assert set(trained) == codes
     assert min(trained.values()) >= 30
@@ -37,3 +38,13 @@ def test_street_synonyms_map_every_street_to_its_code():
     synonyms = {block["synonym"]: block["examples"] for block in nlu_blocks() if "synonym" in block}
     for code, name in street_names().items():
         assert re.search(rf"^- {name}$", synonyms[code], re.M), code
+
+
+def test_long_complaints_are_trained_for_every_category():
+    long_ones = {}
+    for block in nlu_blocks():
+        if block.get("intent", "").startswith("complain/"):
+            for line in block["examples"].splitlines():
+                if line.startswith("- ") and len(line) > 90:
+                    long_ones[block["intent"]] = long_ones.get(block["intent"], 0) + 1
+    assert len(long_ones) == 44 and min(long_ones.values()) >= 2

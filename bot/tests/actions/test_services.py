@@ -15,7 +15,9 @@ def test_answers_the_materials_of_the_named_service_with_a_card(backend, domain)
         {"type": "service_item", "code": "ga-birth-registration", "title": "出生登记（新生儿入户）"}]
     assert slot_events(events)["service_code"] == "ga-birth-registration"
     (search,) = backend.calls("GET", "/api/mp/services")
-    assert search[2]["q"] == ["上户口"] and search[2]["limit"] == ["3"]
+    # a new question is searched whole: catalog search weighs the need over the rest
+    assert search[2]["q"] == ["小孩上户口要带什么"] and search[2]["limit"] == ["3"]
+    assert "buttons" not in message or not message["buttons"]
 
 
 def test_follow_up_answers_about_the_item_in_the_slot(backend, domain):
@@ -66,13 +68,41 @@ def test_unknown_service_says_nothing_was_found(backend, domain):
     assert "service_code" not in slot_events(events)
 
 
-def test_question_without_entity_searches_the_question_minus_the_aspect(backend, domain):
+def test_question_without_entity_is_searched_whole(backend, domain):
     tracker = load_tracker("ask_service_materials", latest_message={
         "text": "公积金提取要几天", "intent": {"name": "ask_service"},
         "entities": [{"entity": "aspect", "value": "time_limit", "start": 5, "end": 8}]})
     messages, _ = run_action(ActionAnswerService(), tracker, domain)
-    assert backend.calls("GET", "/api/mp/services")[0][2]["q"] == ["公积金提取"]
+    assert backend.calls("GET", "/api/mp/services")[0][2]["q"] == ["公积金提取要几天"]
     assert "承诺3个工作日内办结" in messages[0]["text"]
+
+
+def test_the_named_service_is_searched_when_the_whole_question_finds_nothing(backend, domain):
+    tracker = load_tracker("ask_service_materials", latest_message={
+        "text": "我想问问吃低报的事", "intent": {"name": "ask_service"},
+        "entities": [{"entity": "service", "value": "低报", "start": 5, "end": 7}]})
+    backend.catalog["mz-dibao"]["keywords"].append("低报救助")
+    messages, _ = run_action(ActionAnswerService(), tracker, domain)
+    queries = [call[2]["q"][0] for call in backend.calls("GET", "/api/mp/services")]
+    assert queries == ["我想问问吃低报的事", "低报"]
+    assert messages[0]["custom"]["cards"][0]["code"] == "mz-dibao"
+
+
+def test_a_question_that_sounds_like_a_grievance_gets_the_complaint_button(backend, domain):
+    tracker = load_tracker("ask_service_materials", latest_message={
+        "text": "低保申请了半年一直没人处理", "intent": {"name": "ask_service", "confidence": 0.7}, "entities": []})
+    messages, _ = run_action(ActionAnswerService(), tracker, domain)
+    assert messages[0]["custom"]["cards"][0]["code"] == "mz-dibao"
+    assert messages[0]["buttons"] == [{"title": "我要反映问题", "payload": "/start_complaint"}]
+
+
+def test_a_service_question_instead_of_confirming_a_complaint_leaves_the_form(backend, domain):
+    tracker = load_tracker("ask_service_materials", active_loop={"name": "complaint_form"},
+                           slots={"requested_slot": "complaint_confirmed", "complaint_text": "低保的事"})
+    messages, events = run_action(ActionAnswerService(), tracker, domain)
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert slot_events(events)["complaint_text"] is None and slot_events(events)["requested_slot"] is None
+    assert messages[0]["custom"]["cards"][0]["code"] == "ga-birth-registration"
 
 
 def test_backend_error_becomes_an_apology(backend, domain):

@@ -5,11 +5,7 @@ Slow (loads the model, ~1 min): run with `make -C bot test-e2e`.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,62 +14,19 @@ import requests
 BOT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(BOT_DIR / "tests" / "actions"))
 from fake_backend import TOKEN, FakeBackend  # noqa: E402
-
-RASA_TOKEN = "e2e-rasa-token"
-MODEL = BOT_DIR / "models" / "zhijian.tar.gz"
-STARTUP_SECONDS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, name: str) -> None:
-    deadline = time.time() + STARTUP_SECONDS
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{name} did not start within {STARTUP_SECONDS} s")
+from bot_stack import RASA_TOKEN, bot_servers  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """Fake backend + action server + Rasa server on loopback; stopped by pid afterwards."""
-    assert MODEL.exists(), "train first: make -C bot train"
     catalog = json.loads((BOT_DIR / "tests" / "fixtures" / "catalog.json").read_text(encoding="utf-8"))
     backend = FakeBackend(catalog)
     backend.start()
-    logs = tmp_path_factory.mktemp("logs")
-    action_port, rasa_port = free_port(), free_port()
-    env = dict(os.environ, BACKEND_URL=backend.url, BOT_SERVICE_TOKEN=TOKEN,
-               ACTION_SERVER_URL=f"http://127.0.0.1:{action_port}/webhook",
-               TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
-    bin_dir = Path(sys.executable).parent
-    actions = subprocess.Popen([str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-                               cwd=BOT_DIR, env=env, stdout=open(logs / "actions.log", "w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([str(bin_dir / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml", "--enable-api", "--auth-token", RASA_TOKEN,
-                             "-i", "127.0.0.1", "-p", str(rasa_port)],
-                            cwd=BOT_DIR, env=env, stdout=open(logs / "rasa.log", "w"), stderr=subprocess.STDOUT)
     try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, "action server")
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={RASA_TOKEN}", rasa, "rasa")
-        yield {"url": f"http://127.0.0.1:{rasa_port}", "backend": backend, "rasa_pid": rasa.pid}
+        with bot_servers(backend.url, TOKEN, tmp_path_factory.mktemp("logs")) as servers:
+            yield {**servers, "backend": backend}
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
         backend.stop()
 
 
