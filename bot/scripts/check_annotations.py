@@ -30,7 +30,10 @@ def main() -> int:
     files = sorted((BOT_DIR / "data").rglob("*.yml")) + [BOT_DIR / "tests" / "nlu_test.yml"]
     for path in files:
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            for line in (block.get("examples") or "").splitlines():
+            examples = block.get("examples") or ""
+            if not isinstance(examples, str):  # a list of {text, metadata}
+                examples = "\n".join(f"- {str(example['text']).strip()}" for example in examples)
+            for line in examples.splitlines():
                 if "intent" not in block or not line.startswith("- ") or "[" not in line:
                     continue
                 text, entities = spans(line[2:])
