@@ -46,7 +46,7 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_complaint_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                           domain: DomainDict) -> Dict[Text, Any]:
         """"我要投诉" needs no check that it is a complaint; every other start is confirmed by the triage
-        (action_triage_complaint) or by the resident's "是" (the slot's from_intent mapping)."""
+        (action_triage) or by the resident's "是" (the slot's from_intent mapping)."""
         if tracker.get_slot("complaint_confirmed") is not None:
             return {}
         if latest_intent(tracker) == "start_complaint":

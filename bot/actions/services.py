@@ -145,52 +145,61 @@ def answer_item(dispatcher: CollectingDispatcher, client: BackendClient, code: s
     return [SlotSet("service_code", item["code"]), SlotSet("service_name", item["name"]), SlotSet("aspect", aspect)]
 
 
+def service_queries(tracker: Tracker, new_question: bool) -> List[str]:
+    """What to search for, best first: a new question is searched whole (catalog search weighs the need over
+    the situation), then by the service the resident named; a follow-up names a service or none."""
+    named = entity_texts(tracker, "service")
+    if new_question:
+        whole = search_query(latest_text(tracker))
+        return list(dict.fromkeys(q for q in (whole, *named) if q))
+    return named[:1]
+
+
+def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, new_question: bool,
+                    complaint_button: Optional[bool] = None) -> List[Dict[Text, Any]]:
+    """Finds the item the latest message asks about (or the one in the slot, for a follow-up) and answers
+    the aspect asked; returns the events. The "我要反映问题" button is shown when asked for, or by default
+    when the message voices a grievance."""
+    aspect = resolve_aspect(tracker)
+    queries = service_queries(tracker, new_question)
+    code = tracker.get_slot("service_code")
+    client = BackendClient.from_env()
+    others: List[Dict[str, Any]] = []
+    events: List[Dict[Text, Any]] = []
+    if tracker.active_loop.get("name") == "complaint_form":
+        # Asked instead of confirming a complaint: the resident wanted the service after all.
+        events = [ActiveLoop(None), SlotSet("requested_slot", None), *reset_complaint_slots()]
+    if complaint_button is None:
+        complaint_button = bool(queries) and voices_grievance(latest_text(tracker))
+    try:
+        if queries:
+            items: List[Dict[str, Any]] = []
+            for query in queries:
+                items = client.search_services(query, limit=3)
+                if items:
+                    break
+            if not items:
+                dispatcher.utter_message(
+                    text=f"没有找到和“{queries[0][:30]}”相关的办事事项。可以换个说法试试，比如“上户口”“办身份证”“公积金提取”。")
+                return events + [SlotSet("aspect", aspect)]
+            code, others = items[0]["code"], items[1:]
+        elif not code:
+            dispatcher.utter_message(response="utter_ask_which_service")
+            return events + [SlotSet("aspect", aspect)]
+        return events + answer_item(dispatcher, client, code, aspect, others, complaint_button=complaint_button)
+    except NotAvailable:
+        dispatcher.utter_message(text="这个事项暂时查不到了，可能已经调整。您可以换个说法再问一次。")
+        return events + [SlotSet("service_code", None), SlotSet("service_name", None)]
+    except BackendError:
+        dispatcher.utter_message(text=BACKEND_APOLOGY)
+        return events
+
+
 class ActionAnswerService(Action):
-    """Finds the service item the resident means and answers the aspect asked (材料/地点/时限/收费/条件/流程)."""
+    """Answers a service question or a follow-up about the same item (材料/地点/时限/收费/条件/流程)."""
 
     def name(self) -> Text:
         return "action_answer_service"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        aspect = resolve_aspect(tracker)
-        queries = self._queries(tracker)
-        code = tracker.get_slot("service_code")
-        client = BackendClient.from_env()
-        others: List[Dict[str, Any]] = []
-        events: List[Dict[Text, Any]] = []
-        if tracker.active_loop.get("name") == "complaint_form":
-            # Asked instead of confirming a complaint: the resident wanted the service after all.
-            events = [ActiveLoop(None), SlotSet("requested_slot", None), *reset_complaint_slots()]
-        try:
-            if queries:
-                items: List[Dict[str, Any]] = []
-                for query in queries:
-                    items = client.search_services(query, limit=3)
-                    if items:
-                        break
-                if not items:
-                    dispatcher.utter_message(
-                        text=f"没有找到和“{queries[0][:30]}”相关的办事事项。可以换个说法试试，比如“上户口”“办身份证”“公积金提取”。")
-                    return events + [SlotSet("aspect", aspect)]
-                code, others = items[0]["code"], items[1:]
-            elif not code:
-                dispatcher.utter_message(response="utter_ask_which_service")
-                return events + [SlotSet("aspect", aspect)]
-            return events + answer_item(dispatcher, client, code, aspect, others,
-                                        complaint_button=bool(queries) and voices_grievance(latest_text(tracker)))
-        except NotAvailable:
-            dispatcher.utter_message(text="这个事项暂时查不到了，可能已经调整。您可以换个说法再问一次。")
-            return events + [SlotSet("service_code", None), SlotSet("service_name", None)]
-        except BackendError:
-            dispatcher.utter_message(text=BACKEND_APOLOGY)
-            return events
-
-    @staticmethod
-    def _queries(tracker: Tracker) -> List[str]:
-        """What to search for, best first: a new question is searched whole (catalog search weighs the need
-        over the situation), then by the service the resident named; a follow-up names a service or none."""
-        named = entity_texts(tracker, "service")
-        if latest_intent(tracker) == "ask_service":
-            whole = search_query(latest_text(tracker))
-            return list(dict.fromkeys(q for q in (whole, *named) if q))
-        return named[:1]
+        return answer_question(dispatcher, tracker, new_question=latest_intent(tracker) == "ask_service")

@@ -1,5 +1,5 @@
-"""Before a complaint form starts: is the message a service question the model misread, a complaint
-that needs a "是要反映问题吗" check, or a complaint beyond doubt (see understanding.py)?"""
+"""A new question or complaint: a service question (maybe misread as a complaint), a complaint that needs a
+"是要反映问题吗" check, or a complaint beyond doubt? Evidence in understanding.py."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -9,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .backend import BackendClient, BackendError
-from .common import latest_intent, latest_text
-from .services import answer_item, resolve_aspect
-from .understanding import is_service_question, is_unambiguous_complaint
+from .common import MAX_TEXT_CHARS, latest_intent, latest_text
+from .services import answer_item, answer_question, resolve_aspect
+from .understanding import is_unambiguous_complaint, looks_like_question, strong_service_match, voices_grievance
 
 
 def intent_confidence(tracker: Tracker) -> float:
@@ -19,18 +19,29 @@ def intent_confidence(tracker: Tracker) -> float:
     return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
 
 
-class ActionTriageComplaint(Action):
-    """A `complain` message: a how-to question that the catalog matches strongly gets that service's card
-    with a "我要反映问题" button (slot triage=service); anything else goes to the complaint form
-    (triage=complaint), which first asks "您是要反映问题吗" unless the complaint is beyond doubt."""
+class ActionTriage(Action):
+    """A new service question or complaint (`ask_service`, `complain`): which path does it take?
+
+    - a service question that voices no grievance is answered (slot triage=service);
+    - a how-to question that the catalog matches strongly is answered with that service's card and a
+      "我要反映问题" button, also when the model read it as a complaint (triage=service);
+    - anything else goes to the complaint form (triage=complaint), which first asks "您是要反映问题吗"
+      unless the complaint is beyond doubt (complaint_confirmed=True).
+    """
 
     def name(self) -> Text:
-        return "action_triage_complaint"
+        return "action_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = latest_text(tracker)
+        intent = latest_intent(tracker)
+        grievance = voices_grievance(text)
+        if intent == "ask_service" and not grievance:
+            return [SlotSet("triage", "service"), *answer_question(dispatcher, tracker, new_question=True)]
         client = BackendClient.from_env()
-        item = is_service_question(client, text)
+        item = None
+        if looks_like_question(text) and (intent == "ask_service" or not grievance):
+            item = strong_service_match(client, text)
         if item:
             try:
                 events = answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [],
@@ -39,5 +50,6 @@ class ActionTriageComplaint(Action):
                 return [SlotSet("triage", "service"), SlotSet("complaint_text", None), *events]
             except BackendError:
                 pass  # the guide cannot be read: the complaint path (with its check) is still safe
-        sure = is_unambiguous_complaint(text, latest_intent(tracker), intent_confidence(tracker))
-        return [SlotSet("triage", "complaint"), SlotSet("complaint_confirmed", True if sure else None)]
+        sure = is_unambiguous_complaint(text, intent, intent_confidence(tracker))
+        return [SlotSet("triage", "complaint"), SlotSet("complaint_text", text[:MAX_TEXT_CHARS]),
+                SlotSet("complaint_confirmed", True if sure else None)]

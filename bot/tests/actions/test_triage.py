@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints import ActionCancelComplaint, ValidateComplaintForm
 from actions.handoff import FALLBACK_TEXT, ActionHandleFallback
-from actions.triage import ActionTriageComplaint
+from actions.triage import ActionTriage
 from actions.understanding import (is_unambiguous_complaint, looks_like_question, search_query,
                                    voices_grievance)
 
@@ -20,7 +20,7 @@ def complaint_message(text, confidence=0.93):
 def test_a_service_question_misread_as_a_complaint_gets_its_card_and_a_complaint_button(backend, domain):
     tracker = load_tracker("complaint_first_message", latest_message=complaint_message("孩子刚出生上户口要带什么"),
                            slots={"complaint_text": "孩子刚出生上户口要带什么"})
-    messages, events = run_action(ActionTriageComplaint(), tracker, domain)
+    messages, events = run_action(ActionTriage(), tracker, domain)
     (message,) = messages
     assert message["custom"]["cards"] == [
         {"type": "service_item", "code": "ga-birth-registration", "title": "出生登记（新生儿入户）"}]
@@ -34,24 +34,25 @@ def test_a_service_question_misread_as_a_complaint_gets_its_card_and_a_complaint
 def test_a_grievance_goes_to_the_complaint_form_even_when_the_catalog_matches(backend, domain):
     tracker = load_tracker("complaint_first_message",
                            latest_message=complaint_message("低保申请了半年为什么还没人处理？"))
-    messages, events = run_action(ActionTriageComplaint(), tracker, domain)
+    messages, events = run_action(ActionTriage(), tracker, domain)
     assert messages == []
-    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": True}
+    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": True,
+                                   "complaint_text": "低保申请了半年为什么还没人处理？"}
 
 
 def test_a_question_the_catalog_does_not_know_goes_to_the_form_with_the_check(backend, domain):
     tracker = load_tracker("complaint_first_message", latest_message=complaint_message("路灯坏了找谁"))
-    messages, events = run_action(ActionTriageComplaint(), tracker, domain)
+    messages, events = run_action(ActionTriage(), tracker, domain)
     assert messages == []
-    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": None}
+    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": None, "complaint_text": "路灯坏了找谁"}
     assert [call[2]["q"] for call in backend.calls("GET", "/api/mp/services")] == [["路灯坏了找谁"]]
 
 
 def test_a_complaint_beyond_doubt_skips_the_check(backend, domain):
     tracker = load_tracker("complaint_first_message",
                            latest_message=complaint_message("楼下烧烤店油烟呛死人了，天天熏到半夜", 0.96))
-    _, events = run_action(ActionTriageComplaint(), tracker, domain)
-    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": True}
+    _, events = run_action(ActionTriage(), tracker, domain)
+    assert slot_events(events)["triage"] == "complaint" and slot_events(events)["complaint_confirmed"] is True
     # not a question, no catalog needed
     assert backend.calls("GET", "/api/mp/services") == []
 
@@ -59,9 +60,34 @@ def test_a_complaint_beyond_doubt_skips_the_check(backend, domain):
 def test_backend_down_means_the_complaint_path_with_the_check(domain, monkeypatch):
     monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")
     tracker = load_tracker("complaint_first_message", latest_message=complaint_message("公积金怎么提取", 0.6))
-    messages, events = run_action(ActionTriageComplaint(), tracker, domain)
+    messages, events = run_action(ActionTriage(), tracker, domain)
     assert messages == []
-    assert slot_events(events) == {"triage": "complaint", "complaint_confirmed": None}
+    assert slot_events(events)["triage"] == "complaint" and slot_events(events)["complaint_confirmed"] is None
+
+
+def test_a_service_question_is_answered(backend, domain):
+    messages, events = run_action(ActionTriage(), load_tracker("ask_service_materials"), domain)
+    assert messages[0]["custom"]["cards"][0]["code"] == "ga-birth-registration"
+    assert not messages[0].get("buttons")
+    assert slot_events(events)["triage"] == "service"
+
+
+def test_a_service_question_that_voices_a_grievance_gets_the_complaint_check(backend, domain):
+    text = "小区门口的垃圾天天没人管，臭死了"
+    tracker = load_tracker("ask_service_materials", latest_message={
+        "text": text, "intent": {"name": "ask_service", "confidence": 0.6}, "entities": []})
+    messages, events = run_action(ActionTriage(), tracker, domain)
+    assert messages == []
+    assert slot_events(events) == {"triage": "complaint", "complaint_text": text, "complaint_confirmed": None}
+
+
+def test_a_grievance_question_the_catalog_names_gets_the_card_and_the_button(backend, domain):
+    tracker = load_tracker("ask_service_materials", latest_message={
+        "text": "低保一直没人处理，到底怎么申请？", "intent": {"name": "ask_service", "confidence": 0.7}, "entities": []})
+    messages, events = run_action(ActionTriage(), tracker, domain)
+    assert messages[0]["custom"]["cards"][0]["code"] == "mz-dibao"
+    assert messages[0]["buttons"] == COMPLAINT_BUTTON
+    assert slot_events(events)["triage"] == "service"
 
 
 def test_shape_of_messages():
