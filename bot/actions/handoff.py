@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .backend import BackendClient, BackendError
 from .common import HOTLINE, latest_text
 from .services import answer_item, resolve_aspect
-from .understanding import is_service_question
+from .triage import triage
+from .understanding import SURE_COMPLAINT_CONFIDENCE, is_service_question, voices_grievance
 
 HANDOFF_DONE = (f"已为您转接人工。工作人员会在工作日 8:30–17:30 直接在这个对话里回复您，请留意消息；"
                 f"着急的话也可以拨打{HOTLINE}。")
@@ -49,24 +51,41 @@ class ActionHumanHandoff(Action):
 
 
 class ActionHandleFallback(Action):
-    """A message the model is unsure about: a how-to question that the catalog matches strongly gets its
-    service card; otherwise the first misunderstanding asks to rephrase and shows the menu, the second in
-    a row hands off to a person."""
+    """A message the model is unsure about (nlu_fallback). When its best guess is a service question or a
+    complaint, or it voices a grievance, it takes the triage's path (a service card, or the complaint
+    form with its "是要反映问题吗" check: slot triage); otherwise the first misunderstanding asks to
+    rephrase and shows the menu, the second in a row hands off to a person."""
 
     def name(self) -> Text:
         return "action_handle_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        guess, confidence = best_guess(tracker)
+        text = latest_text(tracker)
+        if guess in ("ask_service", "complain") or voices_grievance(text):
+            # unsure of the intent, so never sure enough to skip the complaint check
+            return triage(dispatcher, tracker, guess if guess in ("ask_service", "complain") else "complain",
+                          min(confidence, SURE_COMPLAINT_CONFIDENCE - 0.01))
         client = BackendClient.from_env()
-        item = is_service_question(client, latest_text(tracker))
+        item = is_service_question(client, text)
         if item:
             try:
-                return answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [], complaint_button=True)
+                return [SlotSet("triage", "service"),
+                        *answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [], complaint_button=True)]
             except BackendError:
                 pass
         if previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(text="看来我一直没听懂，抱歉！")
             request_handoff(dispatcher, tracker, reason="repeated_fallback")
-            return []
+            return [SlotSet("triage", None)]
         dispatcher.utter_message(text=FALLBACK_TEXT)
-        return []
+        return [SlotSet("triage", None)]
+
+
+def best_guess(tracker: Tracker):
+    """The model's best intent other than nlu_fallback, and its confidence ('' and 0 when none)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    for entry in ranking:
+        if entry.get("name") and entry.get("name") != "nlu_fallback":
+            return entry["name"], float(entry.get("confidence") or 0.0)
+    return "", 0.0

@@ -23,6 +23,8 @@ ASPECT_KEYWORDS = (
     ("conditions", ("条件", "要求", "谁能", "谁可以", "符合", "能不能办", "资格")),
     ("process", ("流程", "步骤", "怎么", "咋", "手续", "网上", "如何", "几趟")),
 )
+# A follow-up without an item in context is searched as a question when it is at least this long.
+MIN_QUESTION_CHARS = 8
 FOLLOW_UP_HINT = "您还可以接着问：要带什么材料、在哪办、要多久、要不要钱、办理条件、流程。"
 
 
@@ -149,8 +151,10 @@ def service_queries(tracker: Tracker, new_question: bool) -> List[str]:
     """What to search for, best first: a new question is searched whole (catalog search weighs the need over
     the situation), then by the service the resident named; a follow-up names a service or none."""
     named = entity_texts(tracker, "service")
-    if new_question:
-        whole = search_query(latest_text(tracker))
+    text = latest_text(tracker)
+    # A "follow-up" with no item in context that says more than an aspect is a question of its own.
+    if new_question or (not named and not tracker.get_slot("service_code") and len(text) >= MIN_QUESTION_CHARS):
+        whole = search_query(text)
         return list(dict.fromkeys(q for q in (whole, *named) if q))
     return named[:1]
 

@@ -33,23 +33,28 @@ class ActionTriage(Action):
         return "action_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        text = latest_text(tracker)
-        intent = latest_intent(tracker)
-        grievance = voices_grievance(text)
-        if intent == "ask_service" and not grievance:
-            return [SlotSet("triage", "service"), *answer_question(dispatcher, tracker, new_question=True)]
-        client = BackendClient.from_env()
-        item = None
-        if looks_like_question(text) and (intent == "ask_service" or not grievance):
-            item = strong_service_match(client, text)
-        if item:
-            try:
-                events = answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [],
-                                     complaint_button=True)
-                # The question is not a complaint description: "我要反映问题" will ask for one.
-                return [SlotSet("triage", "service"), SlotSet("complaint_text", None), *events]
-            except BackendError:
-                pass  # the guide cannot be read: the complaint path (with its check) is still safe
-        sure = is_unambiguous_complaint(text, intent, intent_confidence(tracker))
-        return [SlotSet("triage", "complaint"), SlotSet("complaint_text", text[:MAX_TEXT_CHARS]),
-                SlotSet("complaint_confirmed", True if sure else None)]
+        return triage(dispatcher, tracker, latest_intent(tracker), intent_confidence(tracker))
+
+
+def triage(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, confidence: float) -> List[Dict[Text, Any]]:
+    """The path of a new message read as `intent` (ask_service or complain) with this confidence: answers a
+    service question and returns triage=service, or returns triage=complaint with the complaint text and
+    whether the "是要反映问题吗" check can be skipped."""
+    text = latest_text(tracker)
+    grievance = voices_grievance(text)
+    if intent == "ask_service" and not grievance:
+        return [SlotSet("triage", "service"), *answer_question(dispatcher, tracker, new_question=True)]
+    client = BackendClient.from_env()
+    item = None
+    if looks_like_question(text) and (intent == "ask_service" or not grievance):
+        item = strong_service_match(client, text)
+    if item:
+        try:
+            events = answer_item(dispatcher, client, item["code"], resolve_aspect(tracker), [], complaint_button=True)
+            # The question is not a complaint description: "我要反映问题" will ask for one.
+            return [SlotSet("triage", "service"), SlotSet("complaint_text", None), *events]
+        except BackendError:
+            pass  # the guide cannot be read: the complaint path (with its check) is still safe
+    sure = is_unambiguous_complaint(text, intent, confidence)
+    return [SlotSet("triage", "complaint"), SlotSet("complaint_text", text[:MAX_TEXT_CHARS]),
+            SlotSet("complaint_confirmed", True if sure else None)]

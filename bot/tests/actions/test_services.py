@@ -130,3 +130,10 @@ def test_item_gone_since_the_follow_up_context_was_stored(backend, domain):
     messages, events = run_action(ActionAnswerService(), tracker, domain)
     assert "查不到" in messages[0]["text"]
     assert slot_events(events)["service_code"] is None
+
+
+def test_a_follow_up_without_context_that_names_something_is_searched(backend, domain):
+    tracker = load_tracker("ask_service_aspect", slots={"service_code": None}, latest_message={
+        "text": "买了套房子公积金提取流程是怎样的", "intent": {"name": "ask_service_aspect"}, "entities": []})
+    messages, _ = run_action(ActionAnswerService(), tracker, domain)
+    assert messages[0]["custom"]["cards"][0]["code"] == "gjj-withdrawal"

@@ -148,18 +148,41 @@ def test_no_later_in_the_form_cancels_the_complaint(backend, domain):
     assert slot_events(events)["complaint_confirmed"] is None
 
 
+def fallback_message(text, *ranking):
+    return {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.5}, "entities": [],
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5},
+                               *({"name": name, "confidence": value} for name, value in ranking)]}
+
+
 def test_fallback_answers_a_service_question_the_model_was_unsure_of(backend, domain):
-    tracker = load_tracker("fallback_twice", latest_message={
-        "text": "请问公积金提取要带啥", "intent": {"name": "nlu_fallback", "confidence": 0.4}, "entities": []})
+    tracker = load_tracker("fallback_twice", latest_message=fallback_message(
+        "请问公积金提取要带啥", ("greet", 0.3), ("ask_service", 0.28)))
     messages, events = run_action(ActionHandleFallback(), tracker, domain)
     assert messages[0]["custom"]["cards"][0]["code"] == "gjj-withdrawal"
     assert backend.handoffs == []
     assert slot_events(events)["service_code"] == "gjj-withdrawal"
+    assert slot_events(events)["triage"] == "service"
+
+
+def test_fallback_guessing_a_service_question_answers_it(backend, domain):
+    tracker = load_tracker("fallback_twice", latest_message=fallback_message(
+        "小孩上户口的事", ("ask_service", 0.45), ("complain", 0.4)))
+    messages, events = run_action(ActionHandleFallback(), tracker, domain)
+    assert messages[0]["custom"]["cards"][0]["code"] == "ga-birth-registration"
+    assert slot_events(events)["triage"] == "service" and backend.handoffs == []
+
+
+def test_fallback_guessing_a_complaint_starts_the_check_never_skips_it(backend, domain):
+    text = "隔壁邻居把阳台往外扩了一米多，这种可以随便搞的吗"
+    tracker = load_tracker("fallback_twice", latest_message=fallback_message(text, ("complain", 0.45)))
+    messages, events = run_action(ActionHandleFallback(), tracker, domain)
+    assert messages == [] and backend.handoffs == []
+    assert slot_events(events) == {"triage": "complaint", "complaint_text": text, "complaint_confirmed": None}
 
 
 def test_fallback_without_a_service_still_asks_to_rephrase(backend, domain):
-    tracker = load_tracker("fallback_twice", latest_message={
-        "text": "啊这", "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []},
-        events=[])
-    messages, _ = run_action(ActionHandleFallback(), tracker, domain)
+    tracker = load_tracker("fallback_twice", latest_message=fallback_message("啊这", ("greet", 0.3)), events=[])
+    messages, events = run_action(ActionHandleFallback(), tracker, domain)
     assert messages[0]["text"] == FALLBACK_TEXT
+    assert slot_events(events) == {"triage": None}
+
