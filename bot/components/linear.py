@@ -88,7 +88,7 @@ class LinearTextModel:
             idf[group] = np.array([math.log((1 + documents) / (1 + frequency[t])) + 1 for t in terms])
         model = cls(vocabulary, idf, [], np.zeros((0, 0)), np.zeros(0))
         matrix = model.matrix(analysed)
-        svm = LinearSVC(C=c, class_weight="balanced")
+        svm = LinearSVC(C=c, class_weight="balanced", random_state=0)  # the same model from the same data
         svm.fit(matrix, labels)
         classes = [str(label) for label in svm.classes_]
         weights = svm.coef_ if len(classes) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
