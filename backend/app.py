@@ -79,7 +79,6 @@ MODEL_MODULES = (
     "backend.alerts.models",
     "backend.audit.models",
     "backend.reply_templates.models",
-    "backend.core.audit",
     "backend.info.snapshots",
     "backend.info.notices.models",
     "backend.info.health.models",

@@ -1,4 +1,5 @@
-"""One audit row per sensitive act that is not a petition transition (those are audited by the workflow)."""
+"""One audit trail for staff acts outside the petition workflow (petition transitions are audited by the workflow):
+staff accounts, phone reveals, notices, health facilities, transit imports."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action: Mapped[str] = mapped_column(String(32))
-    subject_type: Mapped[str] = mapped_column(String(16))
-    subject_id: Mapped[int] = mapped_column(Integer)
-    actor_kind: Mapped[str] = mapped_column(String(16))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    # A string: some subjects are known by a code (a health facility, the transit feed), most by an id.
+    subject_id: Mapped[str] = mapped_column(String(64))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, resident, service or system
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_role: Mapped[str | None] = mapped_column(String(16))
     # What changed (field → new value); never a password or a phone number.

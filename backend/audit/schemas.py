@@ -10,7 +10,7 @@ class AuditEventSchema(Schema):
     action = fields.String()
     action_label = fields.Function(lambda e: LABELS.get(e.action, e.action))
     subject_type = fields.String()
-    subject_id = fields.Integer()
+    subject_id = fields.String()
     actor_kind = fields.String()
     actor_id = fields.Integer(allow_none=True)
     actor_role = fields.String(allow_none=True)

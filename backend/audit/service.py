@@ -18,17 +18,18 @@ LABELS = {
 }
 
 
-def record(*, actor: Principal, action: str, subject_type: str, subject_id: int, detail: dict | None = None
-           ) -> AuditEvent:
-    """Adds an audit row to the session (committed with the caller's change)."""
-    event = AuditEvent(action=action, subject_type=subject_type, subject_id=subject_id, actor_kind=actor.kind,
-                       actor_id=actor.id, actor_role=actor.role, detail=detail or {}, at=utcnow())
+def record(*, actor: Principal | None, action: str, subject_type: str, subject_id: int | str,
+           detail: dict | None = None) -> AuditEvent:
+    """Adds an audit row to the session (committed with the caller's change); no actor means the system."""
+    event = AuditEvent(action=action, subject_type=subject_type, subject_id=str(subject_id),
+                       actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None,
+                       actor_role=actor.role if actor else None, detail=detail or {}, at=utcnow())
     db.session.add(event)
     return event
 
 
-def list_for(*, subject_type: str, subject_id: int) -> list[AuditEvent]:
+def list_for(*, subject_type: str, subject_id: int | str) -> list[AuditEvent]:
     """The audit rows about one subject, oldest first."""
     return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+        select(AuditEvent).where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
         .order_by(AuditEvent.id)))

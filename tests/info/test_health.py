@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.core import audit
+from backend.audit import service as audit
 
 NEW = {"code": "test_clinic", "name": "测试街道卫生服务站", "kind": "health_centre", "street_code": "guli",
        "address": "江宁区谷里街道测试路1号", "phone": "025-52000000", "departments": ["全科", "口腔科"],
@@ -20,9 +20,9 @@ def test_editors_add_and_change_facilities_and_every_change_is_audited(app, clie
                            headers=auth.staff("editor"))
     assert changed.get_json()["phone"] == "025-52000001" and changed.get_json()["emergency_hours"] == "24小时"
     with app.app_context():
-        trail = audit.trail(entity="health_facility", entity_id="test_clinic")
+        trail = audit.list_for(subject_type="health_facility", subject_id="test_clinic")
         assert [(e.action, e.actor_role) for e in trail] == [("create", "editor"), ("update", "editor")]
-        assert trail[1].details == {"fields": ["emergency_hours", "phone"]}
+        assert trail[1].detail == {"fields": ["emergency_hours", "phone"]}
     assert client.patch("/api/v1/info/facilities/nope", json={"phone": "1234567"},
                         headers=auth.staff("editor")).status_code == 404
     assert client.post("/api/v1/info/facilities", json=NEW, headers=auth.staff("clerk_urban_management")).status_code == 403

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from backend.audit import service as audit
 from backend.calendar.service import BEIJING
-from backend.core import audit
 from backend.info.seed import GTFS
 from backend.info.transit import service as transit
 from integrations.transit import TransitUnavailable
@@ -38,7 +38,7 @@ def test_import_command_loads_a_zip_and_refuses_a_broken_feed(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "13 transit_routes" in result.output and "9636 transit_stop_times" in result.output
     with app.app_context():
-        assert audit.trail(entity="transit_feed", entity_id="gtfs")[-1].details["transit_routes"] == 13
+        assert audit.list_for(subject_type="transit_feed", subject_id="gtfs")[-1].detail["transit_routes"] == 13
     broken = tmp_path / "broken"
     shutil.copytree(GTFS, broken)
     text = (broken / "stop_times.txt").read_text().replace("JN1_0_001,06:04:00", "JN1_0_001,6h04")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend.core import audit
+from backend.audit import service as audit
 from backend.core.security import Principal
 from backend.directory import service as directory
 from backend.extensions import db
@@ -53,7 +53,7 @@ def create(*, data: dict, actor: Principal) -> Facility:
     except IntegrityError as exc:
         db.session.rollback()
         raise InfoError("conflict", "机构编码已存在", "code") from exc
-    audit.record(actor=actor, entity="health_facility", entity_id=facility.code, action="create")
+    audit.record(actor=actor, action="create", subject_type="health_facility", subject_id=facility.code)
     db.session.commit()
     return facility
 
@@ -61,8 +61,8 @@ def create(*, data: dict, actor: Principal) -> Facility:
 def update(*, facility: Facility, data: dict, actor: Principal) -> Facility:
     """Changes a facility (commits, audited with the fields changed)."""
     _apply(facility, data)
-    audit.record(actor=actor, entity="health_facility", entity_id=facility.code, action="update",
-                 fields=sorted(data))
+    audit.record(actor=actor, action="update", subject_type="health_facility", subject_id=facility.code,
+                 detail={"fields": sorted(data)})
     db.session.commit()
     return facility
 

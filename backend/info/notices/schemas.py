@@ -80,7 +80,7 @@ class AuditEntrySchema(Schema):
     actor_id = fields.Integer(allow_none=True)
     actor_role = fields.String(allow_none=True)
     action = fields.String()
-    details = fields.Dict()
+    details = fields.Dict(attribute="detail")
 
 
 class AuditTrailSchema(Schema):

@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, lazyload
 
-from backend.core import audit
+from backend.audit import service as audit
 from backend.core.models import utcnow
 from backend.core.security import Principal
 from backend.directory import service as directory
@@ -65,7 +65,8 @@ def create(*, data: dict, author: Principal) -> Notice:
     _check_window(notice)
     db.session.add(notice)
     db.session.flush()
-    audit.record(actor=author, entity="notice", entity_id=notice.id, action="create", title=notice.title)
+    audit.record(actor=author, action="create", subject_type="notice", subject_id=notice.id,
+                 detail={"title": notice.title})
     return _committed(notice)
 
 
@@ -92,7 +93,8 @@ def update(*, notice: Notice, data: dict, actor: Principal) -> Notice:
         for key, value in _place(merged).items():
             setattr(notice, key, value)
     _check_window(notice)
-    audit.record(actor=actor, entity="notice", entity_id=notice.id, action="update", fields=sorted(data))
+    audit.record(actor=actor, action="update", subject_type="notice", subject_id=notice.id,
+                 detail={"fields": sorted(data)})
     return _committed(notice)
 
 
@@ -126,8 +128,8 @@ def transition(*, notice_id: int, action: str, actor: Principal, reason: str | N
         notice.status_reason = reason.strip()
         if action == "withdraw":
             notice.withdrawn_at = now
-    audit.record(actor=actor, entity="notice", entity_id=notice.id, action=action, **{"from": before},
-                 to=notice.status, reason=reason)
+    detail = {"from": before, "to": notice.status, **({"reason": reason} if reason is not None else {})}
+    audit.record(actor=actor, action=action, subject_type="notice", subject_id=notice.id, detail=detail)
     return _committed(notice)
 
 

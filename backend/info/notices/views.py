@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.core import audit
+from backend.audit import service as audit
 from backend.core.security import current_principal, require_staff
 from backend.info.errors import InfoError, to_response
 from backend.info.notices import schemas, service
@@ -84,4 +84,4 @@ class NoticeAudit(MethodView):
     def get(self, notice_id):
         """Who did what to the notice, oldest first"""
         _notice_or_404(notice_id)
-        return {"items": audit.trail(entity="notice", entity_id=notice_id)}
+        return {"items": audit.list_for(subject_type="notice", subject_id=notice_id)}

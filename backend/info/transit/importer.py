@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, insert
 
-from backend.core import audit
+from backend.audit import service as audit
 from backend.extensions import db
 from backend.info.transit.models import TransitRoute, TransitService, TransitStop, TransitStopTime, TransitTrip
 from integrations.transit.gtfs_static import WEEKDAYS, GtfsError, parse_time, read_feed
@@ -82,6 +82,7 @@ def import_feed(source: str, *, actor=None) -> dict[str, int]:
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(model), rows[start:start + BATCH])
     counts = {model.__tablename__: len(rows) for model, rows in tables.items()}
-    audit.record(actor=actor, entity="transit_feed", entity_id="gtfs", action="import", source=str(source), **counts)
+    audit.record(actor=actor, action="import", subject_type="transit_feed", subject_id="gtfs",
+                 detail={"source": str(source), **counts})
     db.session.commit()
     return counts
